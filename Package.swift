@@ -1,0 +1,111 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One set of compiler settings for every target: Swift 6 language mode with complete concurrency checking.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "errand",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "errand", targets: ["errand"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
+    ],
+    targets: [
+        // Pure value types and logic: no I/O.
+        .target(name: "ErrandCore", swiftSettings: swiftSettings),
+        // Cron and recurrence schedules: parse, describe, next occurrences. Pure; the clock is passed in.
+        .target(name: "ErrandSchedule", swiftSettings: swiftSettings),
+        // Durable state behind one `Store` protocol; SQLite (GRDB) today.
+        .target(
+            name: "ErrandStore",
+            dependencies: ["ErrandCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Launching, watching and stopping processes behind the `ProcessLauncher` seam.
+        .target(
+            name: "ErrandRunner",
+            dependencies: ["ErrandCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon's brain: dispatch, throttling, supervision, recovery.
+        .target(
+            name: "ErrandHost",
+            dependencies: [
+                "ErrandCore", "ErrandStore", "ErrandRunner",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP: /api/v1, health, OpenAPI document, SSE.
+        .target(
+            name: "ErrandServer",
+            dependencies: [
+                "ErrandCore", "ErrandHost", "ErrandStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // Typed HTTP client used by the CLI (and later by remote jobs).
+        .target(
+            name: "ErrandClient",
+            dependencies: [
+                "ErrandCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The executable: argument parsing and output formatting only.
+        .executableTarget(
+            name: "errand",
+            dependencies: [
+                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ErrandCoreTests", dependencies: ["ErrandCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], swiftSettings: swiftSettings),
+        .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandHostTests",
+            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandHost"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ErrandServerTests",
+            dependencies: [
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Drives the real `errand` binary against a real daemon and real processes.
+        .testTarget(name: "ErrandEndToEndTests", dependencies: ["ErrandCore"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,90 @@
+import Foundation
+
+/// One execution of work, as the API and the CLI show it. Field names are the API's contract.
+public struct Run: Codable, Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var name: String
+    public var type: RunType
+    public var state: RunState
+    /// True while the run is not finished or output exists that the default reader has not received.
+    public var hasMoreData: Bool
+    /// The instance that runs it.
+    public var location: String
+    /// The command line as one readable string (PowerShell's `Command` column).
+    public var command: String
+    /// The executable and its arguments, exactly as they are passed to the process.
+    public var argv: [String]
+    public var workingDirectory: String?
+    public var throttleGroup: String
+    public var timeout: Double?
+    public var trigger: TriggerKind
+    public var parentId: Int64?
+    public var attempt: Int
+    public var pid: Int32?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var reason: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var endedAt: Date?
+    /// Sequence number of the last output chunk written so far (0: none).
+    public var outputSeq: Int64
+
+    public init(
+        id: Int64, name: String, type: RunType = .backgroundJob, state: RunState = .notStarted,
+        hasMoreData: Bool = true, location: String, argv: [String], workingDirectory: String? = nil,
+        throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil, trigger: TriggerKind = .manual,
+        parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
+        reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.state = state
+        self.hasMoreData = hasMoreData
+        self.location = location
+        self.command = ShellWords.display(argv)
+        self.argv = argv
+        self.workingDirectory = workingDirectory
+        self.throttleGroup = throttleGroup
+        self.timeout = timeout
+        self.trigger = trigger
+        self.parentId = parentId
+        self.attempt = attempt
+        self.pid = pid
+        self.exitCode = exitCode
+        self.signal = signal
+        self.reason = reason
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.outputSeq = outputSeq
+    }
+
+    /// How long it ran, or has been running as of `now`.
+    public func duration(now: Date) -> TimeInterval? {
+        guard let startedAt else { return nil }
+        return (endedAt ?? now).timeIntervalSince(startedAt)
+    }
+}
+
+/// Names of throttle groups.
+public enum ThrottleGroup {
+    /// The group of runs started without `--throttle-group`.
+    public static let `default` = "default"
+}
+
+/// Shell-style display of an argv, for people (never re-parsed).
+public enum ShellWords {
+    public static func display(_ argv: [String]) -> String {
+        argv.map(quote).joined(separator: " ")
+    }
+
+    static func quote(_ word: String) -> String {
+        let plain = word.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "-_./=:,+@%".unicodeScalars.contains($0)
+        }
+        if plain && !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

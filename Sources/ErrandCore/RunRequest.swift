@@ -1,0 +1,75 @@
+import Foundation
+
+/// What a client asks for when it starts a run (`errand start`, `POST /api/v1/runs`).
+public struct RunRequest: Codable, Sendable, Equatable {
+    /// The executable (a path, or a name looked up in the run's `PATH`) and its arguments.
+    public var argv: [String]
+    public var name: String?
+    public var workingDirectory: String?
+    /// The complete environment of the process (the client sends its own, as a shell's `&` would).
+    public var environment: [String: String]?
+    public var throttleGroup: String?
+    /// Changes the limit of the run's throttle group from now on.
+    public var throttleLimit: Int?
+    /// Seconds after which the run is stopped and recorded `Failed`.
+    public var timeout: Double?
+
+    public init(
+        argv: [String], name: String? = nil, workingDirectory: String? = nil, environment: [String: String]? = nil,
+        throttleGroup: String? = nil, throttleLimit: Int? = nil, timeout: Double? = nil
+    ) {
+        self.argv = argv
+        self.name = name
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.throttleGroup = throttleGroup
+        self.throttleLimit = throttleLimit
+        self.timeout = timeout
+    }
+
+    /// Checks what can be checked without the machine: names, numbers, an empty command.
+    public func validated() throws(ErrandError) -> RunRequest {
+        guard let executable = argv.first, !executable.isEmpty else {
+            throw .badRequest("the command is empty: give the program to run after `--`, e.g. `errand start -- sleep 10`")
+        }
+        if let name { try Names.validate(name, what: "run name") }
+        if let throttleGroup { try Names.validate(throttleGroup, what: "throttle group") }
+        if let throttleLimit, throttleLimit < 1 {
+            throw .badRequest("throttle limit must be at least 1, got \(throttleLimit)")
+        }
+        if let timeout, !(timeout > 0 && timeout.isFinite) {
+            throw .badRequest("timeout must be a positive number of seconds, got \(timeout)")
+        }
+        if let environment, let bad = environment.keys.first(where: { $0.isEmpty || $0.contains("=") || $0.contains("\0") }) {
+            throw .badRequest("invalid environment variable name '\(bad)'")
+        }
+        if argv.contains(where: { $0.contains("\0") }) { throw .badRequest("arguments cannot contain NUL bytes") }
+        return self
+    }
+}
+
+/// The naming rule shared by runs, jobs and throttle groups.
+public enum Names {
+    public static let maxLength = 128
+
+    public static func validate(_ name: String, what: String) throws(ErrandError) {
+        let ascii = name.unicodeScalars.allSatisfy { $0.isASCII }
+        let chars = Array(name.utf8)
+        let valid =
+            ascii && !chars.isEmpty && chars.count <= maxLength && isAlphanumeric(chars[0])
+            && chars.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        guard valid else {
+            throw .badRequest(
+                "invalid \(what) '\(name)': use letters, digits, '_' and '-', starting with a letter or digit, at most \(maxLength) characters"
+            )
+        }
+        if chars.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            throw .badRequest("invalid \(what) '\(name)': a name cannot be only digits (it would read as a run id)")
+        }
+    }
+
+    private static func isAlphanumeric(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+}

@@ -1,0 +1,18 @@
+/// How a run executes, in PowerShell's words.
+public enum RunType: String, Codable, Sendable, CaseIterable {
+    /// A child process of the daemon.
+    case backgroundJob = "BackgroundJob"
+    /// Work inside the daemon, without a process.
+    case threadJob = "ThreadJob"
+    /// Work on another host.
+    case remoteJob = "RemoteJob"
+}
+
+/// Why a run exists. Kept on every run so that retries, schedules and fan-out need no schema change.
+public enum TriggerKind: String, Codable, Sendable {
+    case manual
+    case api
+    case schedule
+    case retry
+    case restart
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The daemon's settings that the host needs.
+public struct HostConfiguration: Sendable {
+    /// This instance's name, recorded on every run it executes (the `Location` column).
+    public var instanceName: String
+    /// Runs at once per throttle group, unless a run sets its group's limit.
+    public var throttleLimit: Int
+    /// How long a stopped run gets between SIGTERM and SIGKILL when the caller names no grace.
+    public var stopGrace: Duration
+    /// The grace given to running runs when the daemon shuts down.
+    public var shutdownGrace: Duration
+
+    public init(
+        instanceName: String = ProcessInfo.processInfo.hostName,
+        throttleLimit: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
+        stopGrace: Duration = .seconds(10),
+        shutdownGrace: Duration = .seconds(5)
+    ) {
+        self.instanceName = instanceName
+        self.throttleLimit = max(1, throttleLimit)
+        self.stopGrace = stopGrace
+        self.shutdownGrace = shutdownGrace
+    }
+}

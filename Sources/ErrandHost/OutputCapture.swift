@@ -1,0 +1,137 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Collects one run's output from its pipes and writes it to the store in batches: many reads
+/// become one chunk, many chunks one transaction. Readers only touch memory; a single writer
+/// loop does the I/O, so chunks reach the store in order. When the writer falls behind by
+/// `highWater` bytes, readers wait, the pipe fills and the process slows: memory stays bounded.
+final class OutputCapture: Sendable {
+    struct Tuning: Sendable {
+        /// How often buffered output is written even when little has arrived.
+        var flushInterval: Duration = .milliseconds(25)
+        /// How long an unterminated line may wait for its end before it is written as it is.
+        var linger: TimeInterval = 0.2
+        /// Closed chunks worth writing at once, without waiting for the interval.
+        var flushBytes = 256 * 1024
+        /// Unwritten bytes past which readers wait for the writer.
+        var highWater = 4 * 1024 * 1024
+        var maxChunkBytes = 64 * 1024
+    }
+
+    private struct State {
+        var assembler: ChunkAssembler
+        var roomWaiters: [CheckedContinuation<Void, Never>] = []
+        var finished = false
+    }
+
+    let runID: Int64
+    private let store: any Store
+    private let hub: EventHub
+    private let tuning: Tuning
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init(
+        runID: Int64, lastSeq: Int64, store: any Store, hub: EventHub, tuning: Tuning = Tuning(),
+        now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.runID = runID
+        self.store = store
+        self.hub = hub
+        self.tuning = tuning
+        self.now = now
+        self.logger = logger
+        self.state = Mutex(State(assembler: ChunkAssembler(maxChunkBytes: tuning.maxChunkBytes, lastSeq: lastSeq)))
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Takes bytes read from a pipe; waits only when the writer is far behind.
+    func append(_ bytes: [UInt8], from channel: OutputChannel) async {
+        let time = now()
+        let buffered = state.withLock { state in
+            state.assembler.append(bytes, stream: channel, at: time)
+            return state.assembler.sealedBytes
+        }
+        if buffered >= tuning.flushBytes { wake.yield() }
+        if buffered >= tuning.highWater {
+            await withCheckedContinuation { continuation in
+                let mustWait = state.withLock { state in
+                    guard state.assembler.sealedBytes >= tuning.highWater else { return false }
+                    state.roomWaiters.append(continuation)
+                    return true
+                }
+                if !mustWait { continuation.resume() }
+            }
+        }
+    }
+
+    /// Writes a text line to the run's Error stream (a launch failure, a daemon notice).
+    func note(_ message: String) async {
+        await append(Array((message.hasSuffix("\n") ? message : message + "\n").utf8), from: .error)
+    }
+
+    /// No more bytes will come: the writer writes what is left and returns.
+    func finish() {
+        state.withLock { $0.finished = true }
+        wake.yield()
+    }
+
+    /// The writer loop; returns once ``finish()`` was called and everything is stored.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wake, tuning] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tuning.flushInterval)
+                    wake.yield()
+                }
+            }
+            for await _ in wakeups {
+                let finished = await flush()
+                if finished { break }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Writes what is ready; true when the capture is finished and nothing is left.
+    private func flush() async -> Bool {
+        let time = now()
+        let (chunks, finished) = state.withLock { state in
+            let chunks =
+                state.finished
+                ? state.assembler.takeAll() : state.assembler.takeForFlush(now: time, linger: tuning.linger)
+            return (chunks, state.finished)
+        }
+        if let last = chunks.last {
+            await write(chunks)
+            hub.publish(.output(runID: runID, lastSeq: last.seq))
+        }
+        let waiters = state.withLock { state in
+            defer { state.roomWaiters.removeAll() }
+            return state.roomWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+        return finished
+    }
+
+    /// Output is never dropped: a failing write is retried (the process waits meanwhile).
+    private func write(_ chunks: [OutputChunk]) async {
+        var attempt = 0
+        while true {
+            do {
+                try await store.appendOutput(runID: runID, chunks)
+                return
+            } catch {
+                attempt += 1
+                logger.error("could not store output of run \(runID) (attempt \(attempt)): \(error)")
+                try? await Task.sleep(for: .seconds(min(attempt, 5)))
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// What a read of output returns: the chunks, where the next read starts, and the run as it is.
+public struct OutputPage: Sendable {
+    public var chunks: [OutputChunk]
+    /// The position after these chunks (pass it as `after` to read on).
+    public var next: Int64
+    public var run: Run
+}
+
+extension RunCoordinator {
+    public func run(id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
+        try await existingRun(id, reader: reader)
+    }
+
+    public func runs(_ query: RunQuery) async throws -> [Run] {
+        try await store.runs(query)
+    }
+
+    /// Output after `after`, without moving any cursor. With `wait`, a read that finds nothing new
+    /// on an unfinished run waits up to that long for output or the run's end (a long poll).
+    public func output(id: Int64, after: Int64, limit: Int, wait: Duration = .zero) async throws -> OutputPage {
+        let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
+            let run = try await self.existingRun(id)
+            let chunks = try await self.store.output(runID: id, after: after, limit: limit)
+            return chunks.isEmpty && !run.state.isFinished
+                ? nil : OutputPage(chunks: chunks, next: chunks.last?.seq ?? after, run: run)
+        }
+        if let page { return page }
+        return OutputPage(chunks: [], next: after, run: try await existingRun(id))
+    }
+
+    /// PowerShell's Receive-Job: output this reader has not received yet. Consuming moves the
+    /// reader's cursor (the chunks stay stored); `keep` reads from the cursor without moving it.
+    /// With `wait`, an empty read of an unfinished run waits for output or the run's end.
+    public func receive(
+        id: Int64, reader: String, keep: Bool, limit: Int, wait: Duration = .zero
+    ) async throws -> OutputPage {
+        let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
+            let run = try await self.existingRun(id, reader: reader)
+            let chunks: [OutputChunk]
+            if keep {
+                let cursor = try await self.store.cursor(runID: id, reader: reader)
+                chunks = try await self.store.output(runID: id, after: cursor, limit: limit)
+            } else {
+                guard let received = try await self.store.receive(runID: id, reader: reader, limit: limit) else {
+                    throw ErrandError.noSuchRun(id)
+                }
+                chunks = received
+            }
+            if chunks.isEmpty && !run.state.isFinished { return nil }
+            let after = try await self.existingRun(id, reader: reader)
+            return OutputPage(chunks: chunks, next: chunks.last?.seq ?? 0, run: after)
+        }
+        if let page { return page }
+        return OutputPage(chunks: [], next: try await store.cursor(runID: id, reader: reader), run: try await existingRun(id, reader: reader))
+    }
+
+    /// PowerShell's Wait-Job: returns when every run (or, with `any`, one) is finished, or when
+    /// `timeout` passes; `done` says which.
+    public func wait(ids: [Int64], any: Bool, timeout: Duration) async throws -> (done: Bool, runs: [Run]) {
+        for id in ids { _ = try await existingRun(id) }
+        let wanted = Set(ids)
+        let done = try await hub.waitFor(runs: wanted, timeout: timeout) { () async throws -> [Run]? in
+            let runs = try await self.store.runs(RunQuery(ids: ids))
+            guard runs.count == wanted.count else {
+                let missing = wanted.subtracting(runs.map(\.id)).sorted()
+                throw ErrandError.notFound("run \(missing.map(String.init).joined(separator: ", ")) was removed while waiting")
+            }
+            let finished = runs.filter(\.state.isFinished)
+            let met = any ? !finished.isEmpty : finished.count == runs.count
+            return met ? runs : nil
+        }
+        if let done { return (true, done) }
+        return (false, try await store.runs(RunQuery(ids: ids)))
+    }
+}

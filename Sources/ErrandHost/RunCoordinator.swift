@@ -1,0 +1,373 @@
+import ErrandCore
+import ErrandRunner
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The daemon's brain for runs: creates them, queues them behind their throttle group, launches
+/// them, captures their output, stops them, and records every state change through the pure
+/// state machine. It is a `Service`: its `run()` owns every run's task, so shutting it down
+/// stops the runs and leaves no child process behind.
+public actor RunCoordinator: Service {
+    /// Why a stop was asked for; it decides the final state and reason.
+    enum StopCause: Sendable {
+        case user
+        case timeout(Double)
+        case shutdown
+
+        var finalTransition: RunTransition {
+            if case .timeout = self { .fail } else { .confirmStop }
+        }
+
+        var reason: String {
+            switch self {
+            case .user: "stopped on request"
+            case .timeout(let seconds): "timed out after \(Self.format(seconds)) s and was stopped"
+            case .shutdown: "stopped because the daemon shut down"
+            }
+        }
+
+        static func format(_ seconds: Double) -> String {
+            seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        }
+    }
+
+    /// A run this daemon is launching or running.
+    struct ActiveRun {
+        var group: String
+        var processGroup: ProcessGroup?
+        var stopCause: StopCause?
+        /// Stop requests (their grace) for the run's enforcer task.
+        let stopRequests: AsyncStream<Duration>
+        let requestStop: AsyncStream<Duration>.Continuation
+        /// Callers of `start` waiting for the process to exist.
+        var launched: [CheckedContinuation<Void, Never>] = []
+
+        init(group: String) {
+            self.group = group
+            (stopRequests, requestStop) = AsyncStream<Duration>.makeStream()
+        }
+    }
+
+    public let store: any Store
+    public let hub: EventHub
+    let launcher: any ProcessLauncher
+    let configuration: HostConfiguration
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    private var throttle: Throttle
+    private var active: [Int64: ActiveRun] = [:]
+    private var acceptingRuns = true
+    private let launches: AsyncStream<Int64>
+    private let launchQueue: AsyncStream<Int64>.Continuation
+
+    public init(
+        store: any Store, launcher: any ProcessLauncher = SubprocessLauncher(), configuration: HostConfiguration,
+        hub: EventHub = EventHub(), now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "errand.host")
+    ) {
+        self.store = store
+        self.launcher = launcher
+        self.configuration = configuration
+        self.hub = hub
+        self.now = now
+        self.logger = logger
+        self.throttle = Throttle(defaultLimit: configuration.throttleLimit)
+        (launches, launchQueue) = AsyncStream<Int64>.makeStream()
+    }
+
+    // MARK: - Service
+
+    /// Runs every launched run as a child task until graceful shutdown, when running runs are
+    /// stopped and recorded `Stopped`. Call ``recover()`` first.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await id in launches {
+                    group.addTask { await self.execute(id) }
+                }
+            }
+        } onGracefulShutdown: {
+            Task { await self.shutDown() }  // The handler is synchronous; the stop work is async.
+        }
+    }
+
+    private func shutDown() async {
+        acceptingRuns = false
+        let ids = Array(active.keys)
+        if !ids.isEmpty { logger.info("stopping \(ids.count) running run(s) before shutdown") }
+        await withTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask { _ = try? await self.stop(id: id, grace: self.configuration.shutdownGrace, cause: .shutdown) }
+            }
+        }
+        launchQueue.finish()
+    }
+
+    /// Runs left unfinished by a daemon that died: queued runs are queued again; runs that were
+    /// running lost their output pipes, so their leftover processes are killed and they are
+    /// recorded `Failed` with the reason. Call it once, before serving requests.
+    public func recover() async throws {
+        let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
+        for run in unfinished {
+            if run.state == .notStarted {
+                throttle.enqueue(run.id, group: run.throttleGroup)
+                continue
+            }
+            var reason = "the daemon stopped while the run was \(run.state.rawValue) (killed or crashed)"
+            if let pid = run.pid, let leftover = ProcessGroup.leftover(pid: pid, runID: run.id) {
+                leftover.send(SIGKILL)
+                reason += "; its leftover processes were killed"
+            }
+            let state = run.state.next(after: .fail) ?? .failed
+            try await store.updateRun(id: run.id, RunUpdate(state: state, reason: reason, endedAt: now()))
+            logger.warning("run \(run.id) recorded \(state.rawValue): \(reason)")
+        }
+        dispatch()
+    }
+
+    // MARK: - Starting
+
+    /// Creates a run and starts it when its throttle group has a free slot; returns it once it
+    /// was launched (or failed to launch), or at once when it must wait in `NotStarted`.
+    public func start(_ request: RunRequest, trigger: TriggerKind = .manual) async throws -> Run {
+        let request = try request.validated()
+        guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
+        let environment = request.environment ?? ProcessInfo.processInfo.environment
+        if let directory = request.workingDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ErrandError.badRequest("working directory '\(directory)' does not exist or is not a directory")
+            }
+        }
+        let program = request.argv[0]
+        guard
+            ExecutableLookup.resolve(program, path: environment["PATH"], workingDirectory: request.workingDirectory)
+                != nil
+        else {
+            throw ErrandError.badRequest(
+                program.contains("/")
+                    ? "'\(program)' is not an executable file"
+                    : "command not found: '\(program)' is not in the PATH of the run's environment")
+        }
+        let group = request.throttleGroup ?? ThrottleGroup.default
+        let run = try await store.createRun(
+            NewRun(
+                name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
+                environment: environment, throttleGroup: group, timeout: request.timeout,
+                instance: configuration.instanceName, trigger: trigger, createdAt: now()))
+        if let limit = request.throttleLimit { throttle.setLimit(limit, for: group) }
+        throttle.enqueue(run.id, group: group)
+        dispatch()
+        if let launching = active[run.id], launching.processGroup == nil {
+            await withCheckedContinuation { active[run.id]?.launched.append($0) ?? $0.resume() }
+        }
+        return try await store.run(id: run.id) ?? run
+    }
+
+    /// Hands every run that may start now to the service's task group.
+    private func dispatch() {
+        for id in throttle.takeStartable() {
+            active[id] = ActiveRun(group: ThrottleGroup.default)
+            launchQueue.yield(id)
+        }
+    }
+
+    // MARK: - Executing
+
+    /// One run from launch to its recorded end.
+    private func execute(_ id: Int64) async {
+        guard let stopRequests = active[id]?.stopRequests else { return }
+        let run: Run
+        let environment: [String: String]
+        do {
+            guard let found = try await store.run(id: id), let env = try await store.environment(runID: id) else {
+                return finishBookkeeping(id, group: ThrottleGroup.default)
+            }
+            run = found
+            environment = env
+        } catch {
+            logger.error("could not load run \(id): \(error)")
+            return finishBookkeeping(id, group: ThrottleGroup.default)
+        }
+        active[id]?.group = run.throttleGroup
+
+        var env = environment
+        env["ERRAND_RUN_ID"] = String(id)
+        env["ERRAND_JOB_NAME"] = run.name
+        let capture = OutputCapture(
+            runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger)
+        async let written: Void = capture.run()
+
+        var status: ExitStatus?
+        var launchFailure: String?
+        if let path = ExecutableLookup.resolve(run.argv[0], path: env["PATH"], workingDirectory: run.workingDirectory) {
+            let spec = LaunchSpec(
+                executablePath: path, arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: env,
+                workingDirectory: run.workingDirectory)
+            do {
+                status = try await withThrowingTaskGroup(of: ExitStatus?.self) { group in
+                    group.addTask {
+                        try await self.launcher.run(
+                            spec, started: { processGroup in await self.didLaunch(id, processGroup) },
+                            output: { channel, bytes in await capture.append(bytes, from: channel) })
+                    }
+                    group.addTask { await self.enforceStops(id, requests: stopRequests); return nil }
+                    if let timeout = run.timeout {
+                        group.addTask {
+                            try await Task.sleep(for: .seconds(timeout))
+                            _ = try? await self.requestStop(id, grace: self.configuration.stopGrace, cause: .timeout(timeout))
+                            return nil
+                        }
+                    }
+                    while let result = try await group.next() {
+                        if let result {
+                            group.cancelAll()
+                            return result
+                        }
+                    }
+                    return nil
+                }
+            } catch {
+                launchFailure = "\(error)"
+            }
+        } else {
+            launchFailure = "command not found: '\(run.argv[0])'"
+        }
+        if let launchFailure { await capture.note("errand: \(launchFailure)") }
+        capture.finish()
+        await written
+        await record(id, status: status, launchFailure: launchFailure)
+        finishBookkeeping(id, group: run.throttleGroup)
+    }
+
+    /// The process exists: record it `Running` with its pid (needed to clean up after a crash).
+    private func didLaunch(_ id: Int64, _ processGroup: ProcessGroup) async {
+        active[id]?.processGroup = processGroup
+        if active[id]?.stopCause != nil { processGroup.send(SIGTERM) }
+        do {
+            try await store.updateRun(id: id, RunUpdate(state: .running, pid: processGroup.id, startedAt: now()))
+        } catch {
+            logger.error("could not record start of run \(id): \(error)")
+        }
+        hub.publish(.state(runID: id, state: .running))
+        for waiter in active[id]?.launched ?? [] { waiter.resume() }
+        active[id]?.launched = []
+    }
+
+    /// SIGTERM on each stop request, SIGKILL when the grace runs out. Cancelled when the run ends.
+    private func enforceStops(_ id: Int64, requests: AsyncStream<Duration>) async {
+        for await grace in requests {
+            active[id]?.processGroup?.send(SIGTERM)
+            do { try await Task.sleep(for: grace) } catch { return }
+            if let processGroup = active[id]?.processGroup {
+                logger.info("run \(id) did not stop within its grace; sending SIGKILL")
+                processGroup.send(SIGKILL)
+            }
+        }
+    }
+
+    private func record(_ id: Int64, status: ExitStatus?, launchFailure: String?) async {
+        let cause = active[id]?.stopCause
+        let transition: RunTransition
+        var reason: String?
+        if let cause {
+            transition = cause.finalTransition
+            reason = cause.reason
+        } else if let status {
+            (transition, reason) = status.outcome
+        } else {
+            transition = .fail
+            reason = launchFailure ?? "the run ended without an exit status"
+        }
+        do {
+            let current = try await store.run(id: id)?.state ?? .running
+            let state =
+                current.next(after: transition)
+                ?? (current == .notStarted ? RunState.running.next(after: transition) : nil) ?? .failed
+            try await store.updateRun(
+                id: id,
+                RunUpdate(
+                    state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: now()))
+            hub.publish(.state(runID: id, state: state))
+        } catch {
+            logger.error("could not record the end of run \(id): \(error)")
+        }
+    }
+
+    private func finishBookkeeping(_ id: Int64, group: String) {
+        if let entry = active.removeValue(forKey: id) {
+            entry.requestStop.finish()
+            for waiter in entry.launched { waiter.resume() }
+        }
+        throttle.finished(id, group: group)
+        dispatch()
+    }
+
+    // MARK: - Stopping and removing
+
+    /// Stops a run: a queued run becomes `Stopped` at once; a running one gets SIGTERM (its whole
+    /// process group), then SIGKILL after `grace`. Returns once the run is finished.
+    public func stop(id: Int64, grace: Duration? = nil) async throws -> Run {
+        try await stop(id: id, grace: grace ?? configuration.stopGrace, cause: .user)
+    }
+
+    func stop(id: Int64, grace: Duration, cause: StopCause) async throws -> Run {
+        let finished = try await hub.waitFor(
+            runs: [id], timeout: grace + .seconds(5),
+            after: { try await self.requestStop(id, grace: grace, cause: cause) }
+        ) {
+            let run = try await self.existingRun(id)
+            return run.state.isFinished ? run : nil
+        }
+        // SIGKILL cannot be ignored, so only a process stuck in the kernel gets here unfinished.
+        if let finished { return finished }
+        return try await existingRun(id)
+    }
+
+    /// Asks a run to stop; false when it had already finished.
+    @discardableResult
+    func requestStop(_ id: Int64, grace: Duration, cause: StopCause) async throws -> Bool {
+        if var entry = active[id] {
+            if entry.stopCause == nil { entry.stopCause = cause }
+            active[id] = entry
+            if let run = try await store.run(id: id), let stopping = run.state.next(after: .requestStop), stopping != run.state {
+                try await store.updateRun(id: id, RunUpdate(state: stopping))
+                hub.publish(.state(runID: id, state: stopping))
+            }
+            entry.requestStop.yield(grace)
+            return true
+        }
+        let run = try await existingRun(id)
+        guard !run.state.isFinished else { return false }
+        if run.state == .notStarted, throttle.cancel(id) {
+            try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: now()))
+            hub.publish(.state(runID: id, state: .stopped))
+        }
+        return true
+    }
+
+    /// Deletes a finished run and its output. An unfinished run is refused unless `force`, which
+    /// stops it first.
+    public func remove(id: Int64, force: Bool) async throws {
+        let run = try await existingRun(id)
+        if !run.state.isFinished {
+            guard force else {
+                throw ErrandError.conflict(
+                    "run \(id) is \(run.state.rawValue); stop it first (errand stop \(id)) or remove it with --force")
+            }
+            _ = try await stop(id: id, grace: .seconds(2), cause: .user)
+        }
+        try await store.deleteRun(id: id)
+        hub.publish(.state(runID: id, state: nil))
+    }
+
+    // MARK: - Reading
+
+    func existingRun(_ id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
+        guard let run = try await store.run(id: id, reader: reader) else { throw ErrandError.noSuchRun(id) }
+        return run
+    }
+}

@@ -1,0 +1,60 @@
+import ErrandCore
+
+/// Decides which queued runs may start: at most `limit` running at once per throttle group,
+/// started in the order they were queued. Pure bookkeeping, no I/O; the coordinator owns one.
+public struct Throttle: Sendable {
+    public let defaultLimit: Int
+    private var limits: [String: Int] = [:]
+    private var queued: [String: [Int64]] = [:]
+    private var running: [String: Set<Int64>] = [:]
+
+    public init(defaultLimit: Int) {
+        precondition(defaultLimit >= 1)
+        self.defaultLimit = defaultLimit
+    }
+
+    public func limit(of group: String) -> Int { limits[group] ?? defaultLimit }
+
+    public mutating func setLimit(_ limit: Int, for group: String) {
+        precondition(limit >= 1)
+        limits[group] = limit
+    }
+
+    public mutating func enqueue(_ id: Int64, group: String) {
+        queued[group, default: []].append(id)
+    }
+
+    /// Removes a queued run (stopped before it started). False when it was not queued.
+    @discardableResult
+    public mutating func cancel(_ id: Int64) -> Bool {
+        for (group, ids) in queued {
+            if let index = ids.firstIndex(of: id) {
+                queued[group]!.remove(at: index)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Frees the run's slot.
+    public mutating func finished(_ id: Int64, group: String) {
+        running[group]?.remove(id)
+    }
+
+    /// Takes every run that may start now, oldest first in each group, and counts it as running.
+    public mutating func takeStartable() -> [Int64] {
+        var startable: [Int64] = []
+        for group in queued.keys.sorted() {
+            let free = limit(of: group) - (running[group]?.count ?? 0)
+            guard free > 0, let ids = queued[group], !ids.isEmpty else { continue }
+            let taken = ids.prefix(free)
+            queued[group]!.removeFirst(taken.count)
+            running[group, default: []].formUnion(taken)
+            startable.append(contentsOf: taken)
+        }
+        return startable.sorted()
+    }
+
+    public func runningCount(of group: String) -> Int { running[group]?.count ?? 0 }
+    public func queuedCount(of group: String) -> Int { queued[group]?.count ?? 0 }
+}

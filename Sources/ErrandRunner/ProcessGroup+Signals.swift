@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+extension ProcessGroup {
+    /// Sends `signal` to every process in the group. False when the group no longer exists.
+    @discardableResult
+    public func send(_ signal: Int32) -> Bool {
+        guard id > 1 else { return false }
+        return kill(-id, signal) == 0
+    }
+
+    /// True while any process of the group is alive.
+    public var isAlive: Bool { id > 1 && kill(-id, 0) == 0 }
+
+    /// The group of a process found alive from an earlier life of the daemon, when its environment
+    /// proves it is the run's (`ERRAND_RUN_ID`): pids are reused, so a bare pid proves nothing.
+    public static func leftover(pid: Int32, runID: Int64) -> ProcessGroup? {
+        guard pid > 1, let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+        let marker = Array("ERRAND_RUN_ID=\(runID)".utf8)
+        let found = environ.split(separator: 0).contains { Array($0) == marker }
+        return found ? ProcessGroup(id: pid) : nil
+    }
+}

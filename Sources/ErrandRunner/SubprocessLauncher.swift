@@ -1,0 +1,62 @@
+import ErrandCore
+import Foundation
+import Subprocess
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs local child processes with swift-subprocess (pidfd + epoll on Linux; no fork from the
+/// daemon's own code, no polling `waitUntilExit`). Each run leads a new session, so its process
+/// group holds everything it starts.
+public struct SubprocessLauncher: ProcessLauncher {
+    public init() {}
+
+    public func run(
+        _ spec: LaunchSpec,
+        started: @Sendable (ProcessGroup) async -> Void,
+        output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
+    ) async throws(LaunchError) -> ExitStatus {
+        var options = PlatformOptions()
+        options.createSession = true
+        let configuration = Configuration(
+            executable: .path(FilePath(spec.executablePath)),
+            arguments: Arguments(executablePathOverride: spec.argv0, remainingValues: spec.arguments),
+            environment: .custom(spec.environment.map { Array("\($0.key)=\($0.value)".utf8) }),
+            workingDirectory: spec.workingDirectory.map { FilePath($0) },
+            platformOptions: options
+        )
+        do {
+            let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) {
+                execution in
+                await started(ProcessGroup(id: execution.processIdentifier.value))
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            for try await buffer in execution.standardOutput {
+                                await output(.output, buffer.withUnsafeBytes { [UInt8]($0) })
+                            }
+                        } catch {}
+                    }
+                    group.addTask {
+                        do {
+                            for try await buffer in execution.standardError {
+                                await output(.error, buffer.withUnsafeBytes { [UInt8]($0) })
+                            }
+                        } catch {}
+                    }
+                }
+            }
+            switch result.terminationStatus {
+            case .exited(let code): return .exited(code)
+            case .signaled(let signal): return .signaled(signal)
+            }
+        } catch let error as SubprocessError {
+            throw LaunchError("could not start \(spec.argv0): \(error.description)")
+        } catch {
+            throw LaunchError("could not start \(spec.argv0): \(error)")
+        }
+    }
+}

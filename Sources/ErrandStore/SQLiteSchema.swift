@@ -1,0 +1,54 @@
+import GRDB
+
+/// The schema, as a list of migrations. Portable on purpose (integer ids from the database, UTC
+/// times, plain types) so that the PostgreSQL engine can keep the same meaning.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: runs, output, cursors") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        argv TEXT NOT NULL,
+                        working_directory TEXT,
+                        environment TEXT NOT NULL,
+                        throttle_group TEXT NOT NULL,
+                        timeout_seconds REAL,
+                        instance TEXT NOT NULL,
+                        trigger TEXT NOT NULL,
+                        parent_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+                        attempt INTEGER NOT NULL DEFAULT 1,
+                        pid INTEGER,
+                        exit_code INTEGER,
+                        signal INTEGER,
+                        reason TEXT,
+                        created_at DATETIME NOT NULL,
+                        started_at DATETIME,
+                        ended_at DATETIME,
+                        output_seq INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX runs_by_state ON runs (state, id);
+                    CREATE INDEX runs_by_name ON runs (name);
+                    CREATE TABLE output (
+                        run_id INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        stream TEXT NOT NULL,
+                        time DATETIME NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (run_id, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE cursors (
+                        run_id INTEGER NOT NULL,
+                        reader TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        PRIMARY KEY (run_id, reader)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,230 @@
+import ErrandCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, through GRDB. The default for a single host.
+public final class SQLiteStore: Store {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a commit is durable against a crash of the daemon, not of the machine;
+            // 30 µs instead of 1 ms per transaction (research/peers.md §5.3).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    public func createRun(_ new: NewRun) async throws -> Run {
+        let environment = try String(decoding: JSONEncoder().encode(new.environment), as: UTF8.self)
+        let argv = try String(decoding: JSONEncoder().encode(new.argv), as: UTF8.self)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (name, type, state, argv, working_directory, environment, throttle_group,
+                        timeout_seconds, instance, trigger, parent_id, attempt, created_at)
+                    VALUES (?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    new.name ?? "", new.type.rawValue, argv, new.workingDirectory, environment, new.throttleGroup,
+                    new.timeout, new.instance, new.trigger.rawValue, new.parentId, new.attempt, new.createdAt,
+                ])
+            let id = db.lastInsertedRowID
+            if new.name == nil {
+                try db.execute(sql: "UPDATE runs SET name = 'Job' || id WHERE id = ?", arguments: [id])
+            }
+            return try Self.fetchRun(db, id: id, reader: Receiving.defaultReader)!
+        }
+    }
+
+    public func run(id: Int64, reader: String) async throws -> Run? {
+        try await pool.read { db in try Self.fetchRun(db, id: id, reader: reader) }
+    }
+
+    public func runs(_ query: RunQuery) async throws -> [Run] {
+        try await pool.read { db in
+            var clauses: [String] = []
+            var arguments: StatementArguments = [query.reader]
+            if !query.ids.isEmpty {
+                clauses.append("id IN (\(Array(repeating: "?", count: query.ids.count).joined(separator: ",")))")
+                arguments += StatementArguments(query.ids)
+            }
+            if !query.names.isEmpty {
+                clauses.append("(" + query.names.map { _ in "name LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+                arguments += StatementArguments(query.names.map(Self.likePattern))
+            }
+            if !query.states.isEmpty {
+                clauses.append("state IN (\(Array(repeating: "?", count: query.states.count).joined(separator: ",")))")
+                arguments += StatementArguments(query.states.map(\.rawValue))
+            }
+            if let hasMoreData = query.hasMoreData {
+                clauses.append("(\(Self.hasMoreDataSQL)) = ?")
+                arguments += [hasMoreData]
+            }
+            if let after = query.after {
+                clauses.append("id > ?")
+                arguments += [after]
+            }
+            if let before = query.before {
+                clauses.append("id < ?")
+                arguments += [before]
+            }
+            let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+            var sql = "SELECT \(Self.columns) FROM runs \(whereClause) ORDER BY id"
+            if let newest = query.newest {
+                sql = "SELECT * FROM (SELECT \(Self.columns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(max(0, newest))) ORDER BY id"
+            }
+            if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.decodeRun)
+        }
+    }
+
+    public func updateRun(id: Int64, _ update: RunUpdate) async throws -> Run? {
+        try await pool.write { db in
+            var sets: [String] = []
+            var arguments: StatementArguments = []
+            func set(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+                guard let value else { return }
+                sets.append("\(column) = ?")
+                arguments += [value]
+            }
+            set("state", update.state?.rawValue)
+            set("pid", update.pid)
+            set("exit_code", update.exitCode)
+            set("signal", update.signal)
+            set("reason", update.reason)
+            set("started_at", update.startedAt)
+            set("ended_at", update.endedAt)
+            if !sets.isEmpty {
+                arguments += [id]
+                try db.execute(sql: "UPDATE runs SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+            }
+            return try Self.fetchRun(db, id: id, reader: Receiving.defaultReader)
+        }
+    }
+
+    public func environment(runID: Int64) async throws -> [String: String]? {
+        let json = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT environment FROM runs WHERE id = ?", arguments: [runID])
+        }
+        guard let json else { return nil }
+        return try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+    }
+
+    public func deleteRun(id: Int64) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM output WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM cursors WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func appendOutput(runID: Int64, _ chunks: [OutputChunk]) async throws {
+        guard let last = chunks.last else { return }
+        try await pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO output (run_id, seq, stream, time, data) VALUES (?, ?, ?, ?, ?)")
+            for chunk in chunks {
+                try insert.execute(arguments: [
+                    runID, chunk.seq, chunk.stream.rawValue, chunk.time, Data(chunk.bytes),
+                ])
+            }
+            try db.execute(
+                sql: "UPDATE runs SET output_seq = MAX(output_seq, ?) WHERE id = ?", arguments: [last.seq, runID])
+        }
+    }
+
+    public func output(runID: Int64, after: Int64, limit: Int) async throws -> [OutputChunk] {
+        try await pool.read { db in try Self.fetchOutput(db, runID: runID, after: after, limit: limit) }
+    }
+
+    public func cursor(runID: Int64, reader: String) async throws -> Int64 {
+        try await pool.read { db in try Self.fetchCursor(db, runID: runID, reader: reader) }
+    }
+
+    public func receive(runID: Int64, reader: String, limit: Int) async throws -> [OutputChunk]? {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [runID]) != nil else {
+                return nil
+            }
+            let cursor = try Self.fetchCursor(db, runID: runID, reader: reader)
+            let chunks = try Self.fetchOutput(db, runID: runID, after: cursor, limit: limit)
+            let next = Receiving.advance(cursor: cursor, past: chunks, keep: false)
+            if next != cursor {
+                try db.execute(
+                    sql: """
+                        INSERT INTO cursors (run_id, reader, position) VALUES (?, ?, ?)
+                        ON CONFLICT (run_id, reader) DO UPDATE SET position = excluded.position
+                        """,
+                    arguments: [runID, reader, next])
+            }
+            return chunks
+        }
+    }
+
+    // MARK: - Rows
+
+    private static let hasMoreDataSQL = """
+        state NOT IN ('Completed', 'Failed', 'Stopped')
+        OR output_seq > COALESCE((SELECT position FROM cursors WHERE cursors.run_id = runs.id AND cursors.reader = ?1), 0)
+        """
+
+    private static let columns = """
+        id, name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
+        parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
+        (\(hasMoreDataSQL)) AS has_more_data
+        """
+
+    private static func fetchRun(_ db: Database, id: Int64, reader: String) throws -> Run? {
+        try Row.fetchOne(db, sql: "SELECT \(columns) FROM runs WHERE id = ?2", arguments: [reader, id]).map(decodeRun)
+    }
+
+    private static func decodeRun(_ row: Row) throws -> Run {
+        let argvJSON: String = row["argv"]
+        return Run(
+            id: row["id"], name: row["name"], type: RunType(rawValue: row["type"]) ?? .backgroundJob,
+            state: RunState(rawValue: row["state"]) ?? .failed, hasMoreData: row["has_more_data"],
+            location: row["instance"], argv: try JSONDecoder().decode([String].self, from: Data(argvJSON.utf8)),
+            workingDirectory: row["working_directory"], throttleGroup: row["throttle_group"],
+            timeout: row["timeout_seconds"], trigger: TriggerKind(rawValue: row["trigger"]) ?? .manual,
+            parentId: row["parent_id"], attempt: row["attempt"], pid: row["pid"], exitCode: row["exit_code"],
+            signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
+            endedAt: row["ended_at"], outputSeq: row["output_seq"])
+    }
+
+    private static func fetchOutput(_ db: Database, runID: Int64, after: Int64, limit: Int) throws -> [OutputChunk] {
+        try Row.fetchAll(
+            db, sql: "SELECT seq, stream, time, data FROM output WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            arguments: [runID, after, limit]
+        ).map { row in
+            let data: Data = row["data"]
+            return OutputChunk(
+                seq: row["seq"], time: row["time"], stream: OutputChannel(rawValue: row["stream"]) ?? .output,
+                bytes: [UInt8](data))
+        }
+    }
+
+    private static func fetchCursor(_ db: Database, runID: Int64, reader: String) throws -> Int64 {
+        try Int64.fetchOne(
+            db, sql: "SELECT position FROM cursors WHERE run_id = ? AND reader = ?", arguments: [runID, reader]) ?? 0
+    }
+
+    /// A `*`/`?` wildcard as a LIKE pattern (LIKE ignores ASCII case in SQLite, as PowerShell's -Name does).
+    static func likePattern(_ glob: String) -> String {
+        var pattern = ""
+        for character in glob {
+            switch character {
+            case "*": pattern += "%"
+            case "?": pattern += "_"
+            case "%", "_", "\\": pattern += "\\\(character)"
+            default: pattern.append(character)
+            }
+        }
+        return pattern
+    }
+}

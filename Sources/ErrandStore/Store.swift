@@ -1,0 +1,129 @@
+import ErrandCore
+import Foundation
+
+/// Everything durable goes through this protocol. The SQLite engine serves one host; a PostgreSQL
+/// engine for a fleet implements the same contract, checked by the same contract tests.
+///
+/// Meaning, not mechanics: ids come from the store and only increase; times are UTC instants;
+/// a run's output chunks are numbered by the writer (one writer per run) and unique per run.
+public protocol Store: Sendable {
+    /// Inserts a run in `NotStarted`; its default name is `Job<Id>`.
+    func createRun(_ new: NewRun) async throws -> Run
+    func run(id: Int64, reader: String) async throws -> Run?
+    /// Runs matching `query`, sorted by id.
+    func runs(_ query: RunQuery) async throws -> [Run]
+    /// Writes the given fields of a run and returns it; nil when there is no such run.
+    @discardableResult
+    func updateRun(id: Int64, _ update: RunUpdate) async throws -> Run?
+    /// The environment the run's process gets (kept apart from ``Run``: it may hold secrets).
+    func environment(runID: Int64) async throws -> [String: String]?
+    /// Deletes a run with its output and cursors; false when there was no such run.
+    @discardableResult
+    func deleteRun(id: Int64) async throws -> Bool
+
+    /// Appends chunks (already numbered, in order) in one transaction.
+    func appendOutput(runID: Int64, _ chunks: [OutputChunk]) async throws
+    /// Chunks with `seq > after`, in order, at most `limit`.
+    func output(runID: Int64, after: Int64, limit: Int) async throws -> [OutputChunk]
+    /// The reader's cursor (0 when it has received nothing).
+    func cursor(runID: Int64, reader: String) async throws -> Int64
+    /// Reads the chunks after the reader's cursor and moves the cursor past them, atomically,
+    /// so two receivers never get the same chunk. Nil when there is no such run.
+    func receive(runID: Int64, reader: String, limit: Int) async throws -> [OutputChunk]?
+}
+
+/// The fields of a new run.
+public struct NewRun: Sendable, Equatable {
+    public var name: String?
+    public var type: RunType
+    public var argv: [String]
+    public var workingDirectory: String?
+    public var environment: [String: String]
+    public var throttleGroup: String
+    public var timeout: Double?
+    public var instance: String
+    public var trigger: TriggerKind
+    public var parentId: Int64?
+    public var attempt: Int
+    public var createdAt: Date
+
+    public init(
+        name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,
+        environment: [String: String] = [:], throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil,
+        instance: String, trigger: TriggerKind = .manual, parentId: Int64? = nil, attempt: Int = 1, createdAt: Date
+    ) {
+        self.name = name
+        self.type = type
+        self.argv = argv
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.throttleGroup = throttleGroup
+        self.timeout = timeout
+        self.instance = instance
+        self.trigger = trigger
+        self.parentId = parentId
+        self.attempt = attempt
+        self.createdAt = createdAt
+    }
+}
+
+/// A partial update of a run: nil fields are left as they are.
+public struct RunUpdate: Sendable, Equatable {
+    public var state: RunState?
+    public var pid: Int32?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var reason: String?
+    public var startedAt: Date?
+    public var endedAt: Date?
+
+    public init(
+        state: RunState? = nil, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil, reason: String? = nil,
+        startedAt: Date? = nil, endedAt: Date? = nil
+    ) {
+        self.state = state
+        self.pid = pid
+        self.exitCode = exitCode
+        self.signal = signal
+        self.reason = reason
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+    }
+}
+
+/// Filters for listing runs. Empty lists mean "any".
+public struct RunQuery: Sendable, Equatable {
+    public var ids: [Int64] = []
+    /// Name patterns with `*` and `?` wildcards, matched without regard to case.
+    public var names: [String] = []
+    public var states: [RunState] = []
+    public var hasMoreData: Bool?
+    /// Only runs with an id greater / smaller than this.
+    public var after: Int64?
+    public var before: Int64?
+    /// Only the newest N of the matches (still returned in id order).
+    public var newest: Int?
+    public var limit: Int?
+    /// The reader whose cursor decides `hasMoreData`.
+    public var reader: String = Receiving.defaultReader
+
+    public init(
+        ids: [Int64] = [], names: [String] = [], states: [RunState] = [], hasMoreData: Bool? = nil,
+        after: Int64? = nil, before: Int64? = nil, newest: Int? = nil, limit: Int? = nil,
+        reader: String = Receiving.defaultReader
+    ) {
+        self.ids = ids
+        self.names = names
+        self.states = states
+        self.hasMoreData = hasMoreData
+        self.after = after
+        self.before = before
+        self.newest = newest
+        self.limit = limit
+        self.reader = reader
+    }
+}
+
+extension Store {
+    public func run(id: Int64) async throws -> Run? { try await run(id: id, reader: Receiving.defaultReader) }
+}

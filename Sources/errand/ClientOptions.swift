@@ -1,0 +1,46 @@
+import ArgumentParser
+import ErrandClient
+import ErrandCore
+import Foundation
+
+/// Options every client verb takes.
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The daemon to talk to (default: $ERRAND_HOST, else http://127.0.0.1:7420).", valueName: "URL"))
+    var host: String?
+
+    @Flag(name: .long, help: "Print JSON instead of a table or text.")
+    var json = false
+
+    @Flag(name: .long, help: "Do not start a local daemon when none answers (also ERRAND_NO_AUTOSTART=1).")
+    var noAutostart = false
+
+    static let defaultURL = "http://127.0.0.1:7420"
+
+    /// A client of the chosen daemon. When the user named none and the default local daemon does
+    /// not answer, one is started in the background first (unless autostart is off).
+    func connect() async throws -> ErrandClient {
+        let environment = ProcessInfo.processInfo.environment
+        let named = host ?? environment["ERRAND_HOST"].flatMap { $0.isEmpty ? nil : $0 }
+        let client = ErrandClient(baseURL: Self.normalize(named ?? Self.defaultURL))
+        let autostartOff = noAutostart || ["1", "true", "yes"].contains(environment["ERRAND_NO_AUTOSTART"]?.lowercased() ?? "")
+        if named != nil || autostartOff { return client }
+        if (try? await client.health()) != nil { return client }
+        try await Autostart.startDaemon(for: client)
+        return client
+    }
+
+    static func normalize(_ host: String) -> String {
+        host.contains("://") ? host : "http://" + host
+    }
+}
+
+/// Run ids given on the command line.
+struct RunIDs: ParsableArguments {
+    @Argument(help: "Run ids.")
+    var ids: [Int64]
+
+    func validate() throws {
+        if ids.isEmpty { throw ValidationError("name at least one run id") }
+        if let bad = ids.first(where: { $0 <= 0 }) { throw ValidationError("'\(bad)' is not a run id") }
+    }
+}

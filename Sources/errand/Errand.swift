@@ -1,0 +1,53 @@
+import ArgumentParser
+import ErrandCore
+import Foundation
+
+/// `errand`: the daemon, and the command-line client of its API.
+@main
+struct Errand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "errand",
+        abstract: "Run commands in the background and get their output back later.",
+        discussion: """
+            Jobs live in the daemon (`errand serve`), not in your terminal: closing it never kills them,
+            and their output is kept until you remove the run. If no daemon answers at the default
+            address, the client starts one in the background (turn that off with --no-autostart or
+            ERRAND_NO_AUTOSTART=1).
+
+            Exit codes: 0 success, 1 error (message on stderr), 2 usage, 124 `wait` timed out.
+            """,
+        version: ErrandVersion.current,
+        subcommands: [
+            ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self,
+        ]
+    )
+
+    /// Parses, runs, and maps failures to the documented exit codes: errors say what went wrong on
+    /// stderr and exit 1; usage mistakes print the usage and exit 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ErrandError {
+            Terminal.error(error.message)
+            Foundation.exit(1)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                self.exit(withError: error)
+            } else if code == .validationFailure {
+                Terminal.writeError(fullMessage(for: error) + "\n")
+                Foundation.exit(2)
+            } else {
+                self.exit(withError: error)
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+import ArgumentParser
+import ErrandClient
+import ErrandCore
+import Foundation
+import NIOCore
+
+/// `errand start` (Start-Job).
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Start a command as a background run and return at once (Start-Job).",
+        discussion: """
+            The run gets your working directory and environment, as `COMMAND &` would, plus
+            ERRAND_RUN_ID and ERRAND_JOB_NAME. Arguments are passed as they are, never re-parsed by a shell.
+            Example: errand start --name backup -- tar czf /tmp/home.tgz /home
+            """)
+
+    @OptionGroup var client: ClientOptions
+
+    @Option(help: "Name of the run (default: Job<Id>).")
+    var name: String?
+
+    @Option(help: ArgumentHelp("Working directory of the run (default: the current one).", valueName: "DIR"))
+    var cwd: String?
+
+    @Option(name: .customLong("env"), help: ArgumentHelp("Set an environment variable (repeatable).", valueName: "K=V"))
+    var environment: [String] = []
+
+    @Flag(help: "Start from an empty environment instead of yours (then only --env values are set).")
+    var cleanEnv = false
+
+    @Option(help: ArgumentHelp("Stop the run and record it Failed after this many seconds.", valueName: "SECONDS"))
+    var timeout: Double?
+
+    @Option(help: "Queue behind other runs of this group (at most the group's limit run at once).")
+    var throttleGroup: String?
+
+    @Option(help: "Set the throttle group's limit of runs at once.")
+    var throttleLimit: Int?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after `--`.", valueName: "COMMAND"))
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("give the command to run after `--`, e.g. errand start -- sleep 10") }
+        if let bad = environment.first(where: { !$0.contains("=") || $0.hasPrefix("=") }) {
+            throw ValidationError("--env wants K=V, got '\(bad)'")
+        }
+    }
+
+    func run() async throws {
+        var env = cleanEnv ? [:] : ProcessInfo.processInfo.environment
+        for pair in environment {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            env[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let directory = cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? FileManager.default.currentDirectoryPath
+        let request = RunRequest(
+            argv: command, name: name, workingDirectory: directory, environment: env, throttleGroup: throttleGroup,
+            throttleLimit: throttleLimit, timeout: timeout)
+        let run = try await client.connect().start(request)
+        if client.json { try Terminal.printJSON(run) } else { Terminal.write(Terminal.runTable([run])) }
+    }
+}
+
+/// `errand get` (Get-Job).
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "List runs (Get-Job).",
+        discussion: "Arguments that are numbers are run ids; others are names, with * and ? wildcards.")
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: ArgumentHelp("Run ids or names.", valueName: "ID|NAME"))
+    var selectors: [String] = []
+
+    @Option(help: "Only runs in this state (NotStarted, Running, Completed, Failed, Stopping, Stopped, …).")
+    var state: [String] = []
+
+    @Option(help: "Only the newest N matching runs.")
+    var newest: Int?
+
+    @Option(help: ArgumentHelp("Only runs that have (true) or have no (false) unreceived output.", valueName: "true|false"))
+    var hasMoreData: Bool?
+
+    @Option(help: "Only runs with an id below this one.")
+    var before: Int64?
+
+    @Option(help: "Only runs with an id above this one.")
+    var after: Int64?
+
+    func run() async throws {
+        let ids = selectors.compactMap { Int64($0) }
+        let names = selectors.filter { Int64($0) == nil }
+        var query: [(String, String)] = ids.map { ("id", String($0)) } + names.map { ("name", $0) }
+        query += state.map { ("state", $0) }
+        if let newest { query.append(("newest", String(newest))) }
+        if let hasMoreData { query.append(("hasMoreData", String(hasMoreData))) }
+        if let before { query.append(("before", String(before))) }
+        if let after { query.append(("after", String(after))) }
+        let connection = try await client.connect()
+        let runs = try await connection.runs(query)
+        if let missing = ids.first(where: { id in !runs.contains { $0.id == id } }), names.isEmpty,
+            state.isEmpty, hasMoreData == nil, before == nil, after == nil, newest == nil
+        {
+            throw ErrandError.noSuchRun(missing)
+        }
+        if !selectors.isEmpty && runs.isEmpty && ids.count == selectors.count && state.isEmpty && hasMoreData == nil {
+            throw ErrandError.noSuchRun(ids[0])
+        }
+        if !names.isEmpty && ids.isEmpty && runs.isEmpty && state.isEmpty && hasMoreData == nil && before == nil && after == nil {
+            throw ErrandError.notFound("no run matches the name \(names.map { "'\($0)'" }.joined(separator: " or "))")
+        }
+        if client.json { try Terminal.printJSON(runs) } else if !runs.isEmpty { Terminal.write(Terminal.runTable(runs)) }
+    }
+}
+
+/// `errand receive` (Receive-Job).
+struct ReceiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receive", abstract: "Print output not yet received, Output on stdout and Error on stderr (Receive-Job).",
+        discussion: """
+            Each receive moves the run's cursor past what it printed, so the next one prints only newer
+            output. Unlike PowerShell, nothing is deleted: `errand logs` always shows everything.
+            """)
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var runs: RunIDs
+
+    @Flag(help: "Leave the cursor where it is (print the same output again next time).")
+    var keep = false
+
+    @Flag(help: "Keep streaming until the runs finish.")
+    var wait = false
+
+    @Flag(help: "Remove each run once it finished and all its output was received.")
+    var autoRemove = false
+
+    @Option(help: "Receive as this named reader, with its own cursor.")
+    var reader: String = ""
+
+    func run() async throws {
+        let connection = try await client.connect()
+        for id in runs.ids {
+            var page = try await connection.receive(id: id, reader: reader, keep: keep, wait: 0)
+            while true {
+                emit(page.records)
+                let caughtUp = page.records.count < 1000
+                if caughtUp && (!wait || page.run.state.isFinished) { break }
+                if keep {
+                    page = try await connection.output(id: id, after: page.next, wait: caughtUp ? 25 : 0)
+                } else {
+                    page = try await connection.receive(id: id, reader: reader, keep: false, wait: caughtUp ? 25 : 0)
+                }
+            }
+            if autoRemove && page.run.state.isFinished && !keep {
+                try await connection.remove(id: id, force: false)
+            }
+        }
+    }
+
+    private func emit(_ records: [WireChunk]) {
+        for record in records {
+            let chunk = record.chunk
+            if client.json {
+                let encoder = JSONCoding.encoder()
+                for line in chunk.lines {
+                    if let data = try? encoder.encode(line) { Terminal.write(String(decoding: data, as: UTF8.self) + "\n") }
+                }
+            } else {
+                Terminal.writeBytes(chunk.bytes, to: chunk.stream)
+            }
+        }
+    }
+}
+
+/// `errand wait` (Wait-Job).
+struct WaitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait", abstract: "Wait until runs finish (Wait-Job); exit 124 if the timeout comes first.")
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var runs: RunIDs
+
+    @Flag(help: "Return when any one of the runs finished.")
+    var any = false
+
+    @Option(help: ArgumentHelp("Give up after this many seconds (exit 124).", valueName: "SECONDS"))
+    var timeout: Double?
+
+    func validate() throws {
+        if let timeout, !(timeout >= 0) { throw ValidationError("--timeout must be a number of seconds ≥ 0") }
+    }
+
+    func run() async throws {
+        let connection = try await client.connect()
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while true {
+            let remaining = deadline.map { max(0, $0.timeIntervalSinceNow) } ?? 25
+            let answer = try await connection.wait(ids: runs.ids, any: any, timeout: min(remaining, 25))
+            if answer.done {
+                if client.json { try Terminal.printJSON(answer.runs) } else { Terminal.write(Terminal.runTable(answer.runs)) }
+                return
+            }
+            if let deadline, deadline.timeIntervalSinceNow <= 0 {
+                if client.json { try Terminal.printJSON(answer.runs) }
+                Terminal.error("timed out after \(timeout!) s waiting for run \(runs.ids.map(String.init).joined(separator: ", "))")
+                throw ExitCode(124)
+            }
+        }
+    }
+}
+
+/// `errand stop` (Stop-Job).
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop",
+        abstract: "Stop runs: SIGTERM to the whole process group, SIGKILL after the grace (Stop-Job).")
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var runs: RunIDs
+
+    @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL (default 10).", valueName: "SECONDS"))
+    var grace: Double?
+
+    func validate() throws {
+        if let grace, !(grace >= 0) { throw ValidationError("--grace must be a number of seconds ≥ 0") }
+    }
+
+    func run() async throws {
+        let connection = try await client.connect()
+        var stopped: [Run] = []
+        for id in runs.ids { stopped.append(try await connection.stop(id: id, grace: grace)) }
+        if client.json { try Terminal.printJSON(stopped) } else { Terminal.write(Terminal.runTable(stopped)) }
+    }
+}
+
+/// `errand remove` (Remove-Job).
+struct RemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Delete finished runs and their output (Remove-Job).")
+
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var runs: RunIDs
+
+    @Flag(help: "Stop unfinished runs first instead of refusing.")
+    var force = false
+
+    func run() async throws {
+        let connection = try await client.connect()
+        for id in runs.ids { try await connection.remove(id: id, force: force) }
+        if client.json { try Terminal.printJSON(["removed": runs.ids]) }
+    }
+}
+
+/// `errand logs`: the whole output, never consuming.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Print a run's whole output, stdout and stderr in order (never consumes).")
+
+    @OptionGroup var client: ClientOptions
+
+    @Argument(help: "Run id.")
+    var id: Int64
+
+    @Flag(name: [.short, .long], help: "Keep printing new output until the run finishes.")
+    var follow = false
+
+    @Flag(help: "Prefix each line with the time it was captured.")
+    var timestamps = false
+
+    func run() async throws {
+        try await client.connect().log(id: id, follow: follow, timestamps: timestamps) { buffer in
+            Terminal.writeBytes(buffer.readableBytesView, to: .output)
+        }
+    }
+}
+
+/// `errand version`.
+struct VersionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the client's and the daemon's versions.")
+
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        var options = client
+        options.noAutostart = true
+        let connection = try await options.connect()
+        let daemon = try? await connection.health()
+        if client.json {
+            struct Versions: Encodable { var client: String; var daemon: String?; var instance: String?; var url: String }
+            try Terminal.printJSON(Versions(client: ErrandVersion.current, daemon: daemon?.version, instance: daemon?.instance, url: connection.baseURL))
+        } else {
+            Terminal.write("client  errand \(ErrandVersion.current)\n")
+            if let daemon { Terminal.write("daemon  errand \(daemon.version) at \(connection.baseURL) (instance \(daemon.instance))\n") }
+        }
+        if daemon == nil { throw ErrandError(.unreachable, "no daemon answers at \(connection.baseURL)") }
+    }
+}

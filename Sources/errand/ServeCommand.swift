@@ -1,0 +1,101 @@
+import ArgumentParser
+import ErrandCore
+import ErrandHost
+import ErrandServer
+import ErrandStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `errand serve`: the daemon. The HTTP API and the run coordinator are services of one group,
+/// which shuts down gracefully on SIGTERM/SIGINT: running runs are stopped and recorded `Stopped`.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Errand daemon (API, run host) in the foreground.",
+        discussion: """
+            Settings come from options, else the environment (ERRAND_LISTEN, ERRAND_DATA_DIR,
+            ERRAND_THROTTLE_LIMIT), else defaults. The data dir holds errand.sqlite (runs and their output).
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on (default: $ERRAND_LISTEN, else 127.0.0.1:7420).", valueName: "HOST:PORT"))
+    var listen: String?
+
+    @Option(help: ArgumentHelp("Where runs and output are stored (default: $ERRAND_DATA_DIR, else $XDG_DATA_HOME/errand, else ~/.local/share/errand).", valueName: "DIR"))
+    var dataDir: String?
+
+    @Option(help: "Runs at once per throttle group (default: $ERRAND_THROTTLE_LIMIT, else 2 × cores).")
+    var throttleLimit: Int?
+
+    @Option(help: "This instance's name, shown as the runs' Location (default: the host name).")
+    var instance: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
+        let dataDirectory = DataDirectory.resolve(dataDir)
+        var hostConfiguration = HostConfiguration()
+        if let instance { hostConfiguration.instanceName = instance }
+        if let limit = try throttleLimit ?? environment["ERRAND_THROTTLE_LIMIT"].map(Self.parseLimit) {
+            guard limit >= 1 else { throw ErrandError.badRequest("--throttle-limit must be at least 1") }
+            hostConfiguration.throttleLimit = limit
+        }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "errand")
+
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ErrandError.badRequest("cannot create the data dir \(dataDirectory): \(error.localizedDescription)")
+        }
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: dataDirectory + "/errand.sqlite")
+        } catch {
+            throw ErrandError(.internal, "cannot open the database in \(dataDirectory): \(error)")
+        }
+        let coordinator = RunCoordinator(store: store, configuration: hostConfiguration, logger: logger)
+        try await coordinator.recover()
+
+        let api = ErrandAPI(coordinator: coordinator, instance: hostConfiguration.instanceName)
+        let app = Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
+            logger: logger
+        )
+        logger.info("errand \(ErrandVersion.current) serving http://\(host):\(port), data in \(dataDirectory)")
+        // The API shuts down after the coordinator (reverse order), so the runs are stopped and
+        // recorded while clients can still watch them.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: coordinator)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw ErrandError(.unavailable, "the daemon stopped: \(error)")
+        }
+    }
+
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { throw ErrandError.badRequest("--listen wants HOST:PORT (like 127.0.0.1:7420), got '\(text)'") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    static func parseLimit(_ text: String) throws -> Int {
+        guard let value = Int(text) else { throw ErrandError.badRequest("ERRAND_THROTTLE_LIMIT must be an integer, got '\(text)'") }
+        return value
+    }
+}

@@ -1,0 +1,47 @@
+import ErrandCore
+import Foundation
+
+/// Writing to the terminal: raw bytes, messages on stderr, JSON, and tables.
+enum Terminal {
+    static func write(_ text: String) { writeBytes(Array(text.utf8), to: .output) }
+    static func writeError(_ text: String) { writeBytes(Array(text.utf8), to: .error) }
+
+    /// "errand: message" on stderr.
+    static func error(_ message: String) { writeError("errand: \(message)\n") }
+
+    static func writeBytes(_ bytes: some Collection<UInt8>, to channel: OutputChannel) {
+        guard !bytes.isEmpty else { return }
+        let handle = channel == .output ? FileHandle.standardOutput : FileHandle.standardError
+        try? handle.write(contentsOf: Data(bytes))
+    }
+
+    static func printJSON(_ value: some Encodable, pretty: Bool = true) throws {
+        let encoder = JSONCoding.encoder()
+        if pretty { encoder.outputFormatting.insert(.prettyPrinted) }
+        write(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
+    }
+
+    /// PowerShell's job table: `Id Name Type State HasMoreData Location Command`.
+    static func runTable(_ runs: [Run]) -> String {
+        let header = ["Id", "Name", "Type", "State", "HasMoreData", "Location", "Command"]
+        let rows = runs.map { run in
+            [String(run.id), run.name, run.type.rawValue, run.state.rawValue, run.hasMoreData ? "True" : "False",
+             run.location, run.command]
+        }
+        return table(header: header, rows: rows)
+    }
+
+    static func table(header: [String], rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        let rule = widths.map { String(repeating: "-", count: $0) }
+        return ([line(header), line(rule)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+}
