@@ -27,7 +27,7 @@ struct Errand: AsyncParsableCommand {
     /// stderr and exit 1; usage mistakes print the usage and exit 2.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(hoistingClientOptions(Array(Swift.CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -49,5 +49,27 @@ struct Errand: AsyncParsableCommand {
                 self.exit(withError: error)
             }
         }
+    }
+
+    /// Lets client options come before the verb, as in `errand --host URL get`: they are moved to
+    /// just after the verb, where each verb's parser takes them.
+    static func hoistingClientOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "--" {
+            let word = arguments[index]
+            let takesValue = word == "--host"
+            guard takesValue || word.hasPrefix("--host=") || word == "--json" || word == "--no-autostart" else {
+                return arguments
+            }
+            leading.append(word)
+            if takesValue, index + 1 < arguments.count {
+                leading.append(arguments[index + 1])
+                index += 1
+            }
+            index += 1
+        }
+        guard index < arguments.count, !leading.isEmpty else { return arguments }
+        return [arguments[index]] + leading + arguments[(index + 1)...]
     }
 }
