@@ -90,7 +90,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ErrandCoreTests", dependencies: ["ErrandCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",

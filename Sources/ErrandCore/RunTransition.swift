@@ -27,6 +27,12 @@ public enum RunTransition: String, Sendable, CaseIterable, Hashable {
 public struct InvalidTransition: Error, Equatable, CustomStringConvertible {
     public let from: RunState
     public let transition: RunTransition
+
+    public init(from: RunState, transition: RunTransition) {
+        self.from = from
+        self.transition = transition
+    }
+
     public var description: String { "a run that is \(from.rawValue) cannot \(transition.rawValue)" }
 }
 
