@@ -1,0 +1,163 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Testing
+
+/// The contract every `Store` engine must keep. Each check takes a fresh, empty store; the SQLite
+/// suite runs them all, and a PostgreSQL suite will run the same list.
+enum StoreContract {
+    static let t0 = Date(timeIntervalSince1970: 1_700_000_000.250)
+
+    static let checks: [(name: String, check: @Sendable (any Store) async throws -> Void)] = [
+        ("ids increase and default names are Job<Id>", idsAndNames),
+        ("a run round-trips every field", roundTrip),
+        ("updates write only the given fields", partialUpdate),
+        ("output is ordered and paged by sequence", outputPaging),
+        ("receive consumes per reader and never twice", receiveConsumes),
+        ("hasMoreData follows state and the reader's cursor", hasMoreData),
+        ("queries filter by id, name glob, state, newest, before/after", queries),
+        ("deleting a run deletes its output and cursors; ids are not reused", deletion),
+        ("environment is kept apart from the run", environment),
+        ("unknown runs are nil, not errors", unknownRuns),
+    ]
+
+    static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
+        NewRun(name: name, argv: argv, workingDirectory: "/tmp", environment: ["A": "1"], throttleGroup: group,
+               timeout: 5, instance: "test-host", createdAt: t0)
+    }
+
+    static func chunk(_ seq: Int64, _ text: String, _ stream: OutputChannel = .output) -> OutputChunk {
+        OutputChunk(seq: seq, time: t0.addingTimeInterval(Double(seq)), stream: stream, bytes: Array(text.utf8))
+    }
+
+    static func idsAndNames(_ store: any Store) async throws {
+        let a = try await store.createRun(newRun())
+        let b = try await store.createRun(newRun(name: "backup"))
+        let c = try await store.createRun(newRun())
+        #expect(a.id < b.id && b.id < c.id)
+        #expect(a.name == "Job\(a.id)")
+        #expect(b.name == "backup")
+        #expect(a.state == .notStarted)
+        #expect(a.hasMoreData)
+    }
+
+    static func roundTrip(_ store: any Store) async throws {
+        let created = try await store.createRun(newRun(["sh", "-c", "echo 'x y'"], name: "rt", group: "g1"))
+        let read = try #require(try await store.run(id: created.id))
+        #expect(read == created)
+        #expect(read.argv == ["sh", "-c", "echo 'x y'"])
+        #expect(read.workingDirectory == "/tmp")
+        #expect(read.throttleGroup == "g1")
+        #expect(read.timeout == 5)
+        #expect(read.location == "test-host")
+        #expect(abs(read.createdAt.timeIntervalSince(t0)) < 0.001)
+    }
+
+    static func partialUpdate(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        let started = t0.addingTimeInterval(1)
+        _ = try await store.updateRun(id: run.id, RunUpdate(state: .running, pid: 4242, startedAt: started))
+        let ended = t0.addingTimeInterval(2)
+        let updated = try #require(
+            try await store.updateRun(id: run.id, RunUpdate(state: .failed, exitCode: 3, reason: "exited with code 3", endedAt: ended)))
+        #expect(updated.state == .failed)
+        #expect(updated.pid == 4242)
+        #expect(updated.exitCode == 3)
+        #expect(updated.signal == nil)
+        #expect(updated.reason == "exited with code 3")
+        #expect(abs(updated.startedAt!.timeIntervalSince(started)) < 0.001)
+        #expect(abs(updated.endedAt!.timeIntervalSince(ended)) < 0.001)
+        #expect(try await store.updateRun(id: 999_999, RunUpdate(state: .failed)) == nil)
+    }
+
+    static func outputPaging(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        try await store.appendOutput(runID: run.id, [chunk(1, "a\n"), chunk(2, "err\n", .error)])
+        try await store.appendOutput(runID: run.id, [chunk(3, "b\n"), chunk(4, "\u{1}\u{2}")])
+        let all = try await store.output(runID: run.id, after: 0, limit: 100)
+        #expect(all.map(\.seq) == [1, 2, 3, 4])
+        #expect(all[1].stream == .error)
+        #expect(all[3].bytes == [1, 2])
+        #expect(try await store.output(runID: run.id, after: 1, limit: 2).map(\.seq) == [2, 3])
+        #expect(try await store.run(id: run.id)?.outputSeq == 4)
+        // A duplicate sequence number is refused: one writer per run numbers its chunks once.
+        await #expect(throws: (any Error).self) { try await store.appendOutput(runID: run.id, [chunk(4, "again")]) }
+        #expect(try await store.output(runID: run.id, after: 3, limit: 10).map(\.bytes) == [[1, 2]])
+    }
+
+    static func receiveConsumes(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        try await store.appendOutput(runID: run.id, [chunk(1, "one\n"), chunk(2, "two\n")])
+        #expect(try await store.receive(runID: run.id, reader: "", limit: 1)?.map(\.seq) == [1])
+        #expect(try await store.receive(runID: run.id, reader: "", limit: 10)?.map(\.seq) == [2])
+        #expect(try await store.receive(runID: run.id, reader: "", limit: 10)?.isEmpty == true)
+        #expect(try await store.cursor(runID: run.id, reader: "") == 2)
+        // Another reader has its own cursor.
+        #expect(try await store.receive(runID: run.id, reader: "alice", limit: 10)?.map(\.seq) == [1, 2])
+        try await store.appendOutput(runID: run.id, [chunk(3, "three\n")])
+        #expect(try await store.receive(runID: run.id, reader: "", limit: 10)?.map(\.seq) == [3])
+        // Receiving never deletes: the whole output is still there.
+        #expect(try await store.output(runID: run.id, after: 0, limit: 10).count == 3)
+        #expect(try await store.receive(runID: 999_999, reader: "", limit: 10) == nil)
+    }
+
+
+    static func hasMoreData(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        try await store.appendOutput(runID: run.id, [chunk(1, "x\n")])
+        _ = try await store.updateRun(id: run.id, RunUpdate(state: .completed))
+        #expect(try await store.run(id: run.id)?.hasMoreData == true)
+        _ = try await store.receive(runID: run.id, reader: "", limit: 10)
+        #expect(try await store.run(id: run.id)?.hasMoreData == false)
+        #expect(try await store.run(id: run.id, reader: "bob")?.hasMoreData == true)
+        let silent = try await store.createRun(newRun())
+        #expect(try await store.run(id: silent.id)?.hasMoreData == true)
+        _ = try await store.updateRun(id: silent.id, RunUpdate(state: .failed))
+        #expect(try await store.run(id: silent.id)?.hasMoreData == false)
+        #expect(try await store.runs(RunQuery(hasMoreData: true)).map(\.id) == [])
+        #expect(try await store.runs(RunQuery(hasMoreData: false)).map(\.id) == [run.id, silent.id])
+    }
+
+    static func queries(_ store: any Store) async throws {
+        var ids: [Int64] = []
+        for name in ["alpha", "beta", "Alpine", "gamma_1", "gamma%2"] {
+            ids.append(try await store.createRun(newRun(name: name)).id)
+        }
+        _ = try await store.updateRun(id: ids[1], RunUpdate(state: .running))
+        #expect(try await store.runs(RunQuery()).map(\.id) == ids)
+        #expect(try await store.runs(RunQuery(ids: [ids[3], ids[0]])).map(\.id) == [ids[0], ids[3]])
+        #expect(try await store.runs(RunQuery(names: ["al*"])).map(\.name) == ["alpha", "Alpine"])
+        #expect(try await store.runs(RunQuery(names: ["gamma_?"])).map(\.name) == ["gamma_1"])
+        #expect(try await store.runs(RunQuery(names: ["gamma%?"])).map(\.name) == ["gamma%2"])
+        #expect(try await store.runs(RunQuery(names: ["beta", "gamma*"])).count == 3)
+        #expect(try await store.runs(RunQuery(states: [.running])).map(\.id) == [ids[1]])
+        #expect(try await store.runs(RunQuery(newest: 2)).map(\.id) == [ids[3], ids[4]])
+        #expect(try await store.runs(RunQuery(after: ids[2])).map(\.id) == [ids[3], ids[4]])
+        #expect(try await store.runs(RunQuery(before: ids[1])).map(\.id) == [ids[0]])
+        #expect(try await store.runs(RunQuery(limit: 2)).map(\.id) == [ids[0], ids[1]])
+    }
+
+    static func deletion(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        try await store.appendOutput(runID: run.id, [chunk(1, "x")])
+        _ = try await store.receive(runID: run.id, reader: "", limit: 10)
+        #expect(try await store.deleteRun(id: run.id))
+        #expect(try await store.run(id: run.id) == nil)
+        #expect(try await store.output(runID: run.id, after: 0, limit: 10).isEmpty)
+        #expect(try await store.cursor(runID: run.id, reader: "") == 0)
+        #expect(try await store.deleteRun(id: run.id) == false)
+        let next = try await store.createRun(newRun())
+        #expect(next.id > run.id)
+    }
+
+    static func environment(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        #expect(try await store.environment(runID: run.id) == ["A": "1"])
+        #expect(try await store.environment(runID: 999_999) == nil)
+    }
+
+    static func unknownRuns(_ store: any Store) async throws {
+        #expect(try await store.run(id: 424_242) == nil)
+        #expect(try await store.runs(RunQuery(ids: [424_242])).isEmpty)
+    }
+}
