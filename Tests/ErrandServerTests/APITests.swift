@@ -1,0 +1,128 @@
+import ErrandCore
+import ErrandHost
+import ErrandServer
+import ErrandStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("HTTP API", .timeLimit(.minutes(2)))
+struct APITests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs `body` against the API's router (no socket) with a live coordinator on a fresh SQLite file.
+    func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("errand-api-\(UUID().uuidString).sqlite").path
+        let coordinator = RunCoordinator(store: try SQLiteStore(path: path), configuration: HostConfiguration(instanceName: "api-test"))
+        try await coordinator.recover()
+        let app = Application(router: ErrandAPI(coordinator: coordinator, instance: "api-test").router())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await coordinator.run() }
+            try await app.test(.router) { client in try await body(client) }
+            group.cancelAll()
+        }
+    }
+
+    static func json(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONCoding.encoder().encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ response: TestResponse) throws -> T {
+        try JSONCoding.decoder().decode(T.self, from: Data(response.body.readableBytesView))
+    }
+
+    @Test("docs/openapi.yaml describes exactly the routes the router has")
+    func openAPIInStep() throws {
+        let text = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var documented: Set<String> = []
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if let path, let match = line.firstMatch(of: /^    (get|post|put|patch|delete):/) {
+                documented.insert("\(match.1.uppercased()) \(path)")
+            } else if !line.hasPrefix(" ") {
+                path = nil
+            }
+        }
+        let coordinator = RunCoordinator(
+            store: try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("errand-oa-\(UUID().uuidString).sqlite").path),
+            configuration: HostConfiguration())
+        let routed = Set(ErrandAPI(coordinator: coordinator, instance: "x").router().routes.map { "\($0.method) \($0.path)" })
+        #expect(!documented.isEmpty)
+        #expect(documented == routed, "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
+    }
+
+    @Test("the served OpenAPI document is docs/openapi.yaml")
+    func servesOpenAPI() async throws {
+        let file = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        try await withAPI { client in
+            try await client.execute(uri: "/api/v1/openapi.yaml", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == file)
+            }
+        }
+    }
+
+    @Test("errors are JSON with a 4xx status and a message", arguments: [
+        ("/api/v1/runs/999999", HTTPRequest.Method.get, "", HTTPResponse.Status.notFound, "not_found"),
+        ("/api/v1/runs/abc", .get, "", .badRequest, "bad_request"),
+        ("/api/v1/runs", .post, "{not json", .badRequest, "bad_request"),
+        ("/api/v1/runs", .post, #"{"argv": []}"#, .badRequest, "bad_request"),
+        ("/api/v1/runs", .post, #"{"argv": ["no-such-program-xyz"], "environment": {"PATH": "/bin"}}"#, .badRequest, "bad_request"),
+        ("/api/v1/runs", .post, #"{"argv": ["true"], "name": "no spaces"}"#, .badRequest, "bad_request"),
+        ("/api/v1/runs?state=Sleeping", .get, "", .badRequest, "bad_request"),
+        ("/api/v1/runs?newest=-1", .get, "", .badRequest, "bad_request"),
+        ("/api/v1/runs/wait", .get, "", .badRequest, "bad_request"),
+        ("/api/v1/nothing-here", .get, "", .notFound, "not_found"),
+    ])
+    func errors(uri: String, method: HTTPRequest.Method, body: String, status: HTTPResponse.Status, code: String) async throws {
+        try await withAPI { client in
+            try await client.execute(uri: uri, method: method, body: body.isEmpty ? nil : ByteBuffer(string: body)) { response in
+                #expect(response.status == status)
+                let error = try Self.decode(ErrorBody.self, response).error
+                #expect(error.code.rawValue == code)
+                #expect(!error.message.isEmpty)
+            }
+        }
+    }
+
+    @Test("start, wait, read output, SSE and remove through the API")
+    func lifecycle() async throws {
+        try await withAPI { client in
+            let request = RunRequest(argv: ["sh", "-c", "echo hello; sleep 0.2; echo oops >&2; exit 2"], name: "api-run", environment: ["PATH": "/usr/bin:/bin"])
+            let run = try await client.execute(uri: "/api/v1/runs", method: .post, body: try Self.json(request)) { response in
+                #expect(response.status == .created)
+                return try Self.decode(Run.self, response)
+            }
+            #expect(run.name == "api-run")
+            let waited = try await client.execute(uri: "/api/v1/runs/wait?id=\(run.id)&timeout=20", method: .get) { response in
+                try Self.decode(WaitBody.self, response)
+            }
+            #expect(waited.done)
+            #expect(waited.runs.first?.state == .failed)
+            #expect(waited.runs.first?.exitCode == 2)
+            try await client.execute(uri: "/api/v1/runs/\(run.id)/log", method: .get) { response in
+                #expect(String(buffer: response.body) == "hello\noops\n")
+            }
+            try await client.execute(uri: "/api/v1/runs/\(run.id)/events", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("event: state"))
+                #expect(text.contains(#""text":"hello\n""#))
+                #expect(text.hasSuffix("event: end\ndata: {}\n\n"))
+            }
+            let received = try await client.execute(uri: "/api/v1/runs/\(run.id)/receive", method: .post) { response in
+                try Self.decode(OutputPageBody.self, response)
+            }
+            #expect(received.records.map(\.stream) == [.output, .error])
+            #expect(received.run.hasMoreData == false)
+            try await client.execute(uri: "/api/v1/runs/\(run.id)", method: .delete) { response in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/runs/\(run.id)", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+}
