@@ -45,7 +45,7 @@ extension CronExpression: CustomStringConvertible {
         if !(parts.isEmpty == false && minutes.count == 60) {
             parts.append(unitPhrase(minutes, range: 0...59, unit: "minute", past: !parts.isEmpty))
         }
-        var text = parts.joined(separator: " ")
+        var text = parts.joined(separator: ", ")
         text = text.prefix(1).uppercased() + text.dropFirst()
         if let h = hourPhrase(hours) { text += ", " + h }
         return text
@@ -56,7 +56,7 @@ extension CronExpression: CustomStringConvertible {
         let suffix = past ? " of the \(unit == "minute" ? "hour" : "minute")" : ""
         if values.count == range.count { return "every \(unit)" }
         if let step = Describer.uniformStep(values, in: range) { return "every \(step) \(unit)s" }
-        if values.count == 1 { return "at \(unit) \(values[0])" + (past ? " past the hour" : "") }
+        if values.count == 1 { return "at \(unit) \(values[0])" + (unit == "minute" ? " past the hour" : "") }
         return "at \(unit)s " + Describer.list(Describer.runs(values) { String($0) }) + suffix
     }
 

@@ -35,7 +35,7 @@ import Testing
         let actual: Int?
         var description: String {
             let tz = TimeZone(identifier: zone)!
-            func show(_ s: Int?) -> String { s.map { ISO.string(Date(seconds: $0), tz) } ?? "nil" }
+            func show(_ s: Int?) -> String { s.map { ISO8601.string(Date(seconds: $0), in: tz) } ?? "nil" }
             return "\(reference) \(direction) '\(expression)' \(zone) from \(show(from)): expected \(show(expected)), got \(show(actual))"
         }
     }
@@ -170,11 +170,3 @@ enum LocalCheck {
     }
 }
 
-enum ISO {
-    static func string(_ date: Date, _ zone: TimeZone) -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = zone
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
-    }
-}
