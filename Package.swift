@@ -108,6 +108,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Drives the real `errand` binary against a real daemon and real processes.
-        .testTarget(name: "ErrandEndToEndTests", dependencies: ["ErrandCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandEndToEndTests",
+            dependencies: ["ErrandCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

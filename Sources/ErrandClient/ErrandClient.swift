@@ -76,6 +76,15 @@ public struct ErrandClient: Sendable {
 
     // MARK: - Transport
 
+    /// One HTTP client for the process. A refused connection fails at once instead of being
+    /// retried until the request's deadline (AsyncHTTPClient's default), so "no daemon" is quick.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     private struct Empty: Codable {}
 
     private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)] = []) -> HTTPClientRequest {
@@ -116,11 +125,12 @@ public struct ErrandClient: Sendable {
 
     private func execute(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
         do {
-            return try await HTTPClient.shared.execute(request, timeout: timeout)
+            return try await Self.http.execute(request, timeout: timeout)
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw ErrandError(.unreachable, "the daemon at \(baseURL) did not answer in time")
         } catch {
-            throw ErrandError(.unreachable, "no daemon answers at \(baseURL) (\(error)); start one with `errand serve`")
+            let cause = "\(error)".contains("Connection refused") ? "connection refused" : "\(error)"
+            throw ErrandError(.unreachable, "no daemon answers at \(baseURL) (\(cause)); start one with `errand serve`")
         }
     }
 

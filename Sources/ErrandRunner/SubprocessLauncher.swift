@@ -24,7 +24,10 @@ public struct SubprocessLauncher: ProcessLauncher {
         let configuration = Configuration(
             executable: .path(FilePath(spec.executablePath)),
             arguments: Arguments(executablePathOverride: spec.argv0, remainingValues: spec.arguments),
-            environment: .custom(spec.environment.map { Array("\($0.key)=\($0.value)".utf8) }),
+            environment: .custom(
+                Dictionary(uniqueKeysWithValues: spec.environment.compactMap { key, value in
+                    Environment.Key(rawValue: key).map { ($0, value) }
+                })),
             workingDirectory: spec.workingDirectory.map { FilePath($0) },
             platformOptions: options
         )

@@ -5,7 +5,7 @@ import Foundation
 
 /// Options every client verb takes.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The daemon to talk to (default: $ERRAND_HOST, else http://127.0.0.1:7420).", valueName: "URL"))
+    @Option(name: .long, help: ArgumentHelp("The daemon to talk to (default: $ERRAND_HOST, else the local daemon at $ERRAND_LISTEN or 127.0.0.1:7420).", valueName: "URL"))
     var host: String?
 
     @Flag(name: .long, help: "Print JSON instead of a table or text.")
@@ -14,14 +14,18 @@ struct ClientOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not start a local daemon when none answers (also ERRAND_NO_AUTOSTART=1).")
     var noAutostart = false
 
-    static let defaultURL = "http://127.0.0.1:7420"
+    /// The local daemon's address: where `errand serve` listens by default.
+    static var localURL: String {
+        let listen = ProcessInfo.processInfo.environment["ERRAND_LISTEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return normalize(listen ?? "127.0.0.1:7420")
+    }
 
-    /// A client of the chosen daemon. When the user named none and the default local daemon does
-    /// not answer, one is started in the background first (unless autostart is off).
+    /// A client of the chosen daemon. When the user named none and the local daemon does not
+    /// answer, one is started in the background first (unless autostart is off).
     func connect() async throws -> ErrandClient {
         let environment = ProcessInfo.processInfo.environment
         let named = host ?? environment["ERRAND_HOST"].flatMap { $0.isEmpty ? nil : $0 }
-        let client = ErrandClient(baseURL: Self.normalize(named ?? Self.defaultURL))
+        let client = ErrandClient(baseURL: named.map(Self.normalize) ?? Self.localURL)
         let autostartOff = noAutostart || ["1", "true", "yes"].contains(environment["ERRAND_NO_AUTOSTART"]?.lowercased() ?? "")
         if named != nil || autostartOff { return client }
         if (try? await client.health()) != nil { return client }

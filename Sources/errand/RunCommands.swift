@@ -42,13 +42,15 @@ struct StartCommand: AsyncParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        if command.isEmpty { throw ValidationError("give the command to run after `--`, e.g. errand start -- sleep 10") }
         if let bad = environment.first(where: { !$0.contains("=") || $0.hasPrefix("=") }) {
             throw ValidationError("--env wants K=V, got '\(bad)'")
         }
     }
 
     func run() async throws {
+        guard !command.isEmpty, !command[0].isEmpty else {
+            throw ErrandError.badRequest("the command is empty: give the program to run after `--`, e.g. errand start -- sleep 10")
+        }
         var env = cleanEnv ? [:] : ProcessInfo.processInfo.environment
         for pair in environment {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -56,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ErrandError.badRequest("cannot create the data dir \(dataDirectory): \(error.localizedDescription)")
         }
+        let lock = try DataDirectoryLock(directory: dataDirectory)
+        defer { lock.release() }
         let store: SQLiteStore
         do {
             store = try SQLiteStore(path: dataDirectory + "/errand.sqlite")
