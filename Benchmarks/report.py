@@ -1,0 +1,150 @@
+"""Turns the results dict of run.py into docs/benchmarks.md: every goal of issue 4 next to the
+measured figure, and a plain verdict."""
+
+
+def verdict(ok):
+    return "**met**" if ok else "**NOT met**"
+
+
+def section_dispatch(d):
+    m, r = d["median_runs_per_second"], d["ratio_to_bare"]
+    peers = [k for k in ("tsp", "parallel") if k in m]
+    ahead = all(m["errand"] > m[k] for k in peers)
+    rows = "\n".join(f"| {k} | {m[k]:,.0f} | {', '.join(f'{x:,.0f}' for x in d['runs_per_second'][k])} | {r[k]:.2f} |"
+                     for k in ("bare", "errand", "tsp", "parallel") if k in m)
+    lines = [
+        "## 1. Dispatch throughput",
+        f"{d['runs']:,} runs of `/bin/true`, at most {d['concurrency']} at once, {d['rounds']} interleaved round(s). "
+        "Errand: every run POSTed to the API with `throttleGroup`/`throttleLimit: 2` (they queue as NotStarted), "
+        "timed from the first POST to the last run finished; output captured and history written (every run checked "
+        "`Completed` afterwards). Bare: `posix_spawn`+`waitpid` in C with 2 in flight. tsp: `tsp -S 2` and one "
+        "`tsp /bin/true` client per run from a shell loop (its output files captured). parallel: `parallel -j2 -N0 /bin/true`.",
+        "", "| | median runs/s | each round | ratio to bare |", "|---|---:|---|---:|", rows, "",
+        f"Goal: ≥ 50 % of the bare loop — {r['errand'] * 100:.0f} %: {verdict(r['errand'] >= 0.5)}. "
+        f"Ahead of {' and '.join(peers) or 'the peers'}: {verdict(ahead)}.",
+    ]
+    if r["errand"] < 0.5:
+        lines.append(f"\nErrand falls short: it reaches {r['errand'] * 100:.0f} % of the bare loop, "
+                     f"{1 / r['errand']:.1f}× slower per run than the physical limit on this machine.")
+    return lines
+
+
+def section_latency(d):
+    e, b, rtt = d["errand_send_to_child"], d["bare_spawn_to_child"], d["errand_post_round_trip"]
+    ok50, ok99 = d["ratio_p50"] <= 3, d["ratio_p99"] <= 10
+    lines = [
+        "## 2. Trigger latency",
+        f"{d['runs']:,} runs one at a time on an idle daemon (the client waits for each run to end and pauses 5 ms). "
+        "Measured from the moment the POST is *sent* (the POST returns only after the launch) to the first instruction "
+        "of a static C child that reads `CLOCK_MONOTONIC`; the bare figure is `posix_spawn` of the same child from C, "
+        "measured the same way. Blocks of Errand and bare runs alternate.",
+        "", "| | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|",
+        f"| Errand, POST sent → child runs | {e['p50_ms']} | {e['p99_ms']} | {e['max_ms']} |",
+        f"| bare posix_spawn → child runs | {b['p50_ms']} | {b['p99_ms']} | {b['max_ms']} |",
+        f"| Errand, POST round trip (returns after launch) | {rtt['p50_ms']} | {rtt['p99_ms']} | {rtt['max_ms']} |",
+        "", f"Goal: p50 within 3× of bare — {d['ratio_p50']}×: {verdict(ok50)}; "
+        f"p99 within 10× — {d['ratio_p99']}×: {verdict(ok99)}.",
+    ]
+    if not (ok50 and ok99):
+        lines.append(f"\nErrand falls short: a trigger costs {e['p50_ms']} ms at p50 against {b['p50_ms']} ms for a bare spawn.")
+    return lines
+
+
+def section_capture(d):
+    lines = [
+        "## 3. Output capture",
+        f"One run writing {d['bytes'] / 2**20:,.0f} MiB as 100-byte lines and one in 64 KiB blocks (C writer), "
+        f"{d['rounds']} round(s); Errand timed from POST sent to the run finished (everything stored); the baseline is "
+        "the same writer redirected to a file by `sh`. RSS growth is the daemon's VmHWM after the run minus VmRSS before "
+        "(peak reset through /proc/PID/clear_refs). The checksum compares sha256 of `GET /api/v1/runs/{id}/log` with "
+        "the writer's own output.",
+        "", "| writer | shell redirect MB/s | Errand MB/s | ratio | peak RSS growth MiB | checksum equal |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    short = []
+    for mode in ("lines", "blocks"):
+        x = d[mode]
+        lines.append(f"| {mode} | {x['shell_redirect_MB_per_s']:,.1f} | {x['errand_MB_per_s']:,.1f} | {x['ratio']:.2f} | "
+                     f"{x['peak_rss_growth_MiB']} | {'yes' if x['checksums_equal'] else 'NO'} |")
+        if x["ratio"] < 0.5:
+            short.append(f"{mode}: {x['ratio'] * 100:.0f} % of the file redirect")
+        if x["peak_rss_growth_MiB"] > 64:
+            short.append(f"{mode}: RSS grew {x['peak_rss_growth_MiB']} MiB")
+        if not x["checksums_equal"]:
+            short.append(f"{mode}: output lost or changed")
+    ok = not short
+    lines += ["", f"Goal: ≥ 50 % of the file redirect, RSS growth ≤ 64 MB, not one byte lost: {verdict(ok)}."]
+    if short:
+        lines.append("\nErrand falls short: " + "; ".join(short) + ".")
+    return lines
+
+
+def section_idle(d):
+    lines = [
+        "## 6. Idle daemon",
+        f"A daemon that ran 100 `/bin/true` runs, then nothing for {d['window_s']} s: RSS, CPU (utime+stime from "
+        "/proc/PID/stat over the window) and system calls counted by `strace -c` attached to all its threads over a "
+        "second window of the same length. Store calls are pread64, pwrite64, fcntl (SQLite locks), fsync, fdatasync; "
+        "a read served from SQLite's page cache makes no system call, so a zero here means no writes and no lock "
+        "traffic, which every SQLite transaction in WAL mode does need.",
+        "", "| RSS MiB | CPU % | store syscalls/s | all syscalls/s | threads |", "|---:|---:|---:|---:|---:|",
+        f"| {d['rss_MiB']} | {d['cpu_percent']} | {d.get('store_syscalls_per_s', 'n/a')} | "
+        f"{d.get('all_syscalls_per_s', 'n/a')} | {d['threads']} |",
+        "", f"Goal: ≤ 1 store query/s when idle: {verdict(d.get('store_syscalls_per_s', 0) <= 1)}; "
+        f"RSS ≤ 40 MB (peers.md G13): {verdict(d['rss_MiB'] <= 40)}.",
+    ]
+    if d.get("syscall_counts"):
+        lines.append("\nSystem calls in the window: " + ", ".join(f"{k} {v}" for k, v in sorted(d["syscall_counts"].items())) + ".")
+    return lines
+
+
+def section_api(d):
+    a, n = d["limit50"], d["newest50"]
+    return [
+        "## 7. API",
+        f"`wrk -t2 -c16 -d{d['duration_s']}s --latency` with {d['history_runs']:,} runs in history "
+        f"(made by: {d['history_made_by']}).",
+        "", "| URL | requests/s | p50 ms | p99 ms | non-2xx |", "|---|---:|---:|---:|---:|",
+        f"| `/api/v1/runs?limit=50` (oldest 50) | {a['requests_per_s']:,.0f} | {a['p50_ms']} | {a['p99_ms']} | {a['non_2xx']} |",
+        f"| `/api/v1/runs?newest=50` | {n['requests_per_s']:,.0f} | {n['p50_ms']} | {n['p99_ms']} | {n['non_2xx']} |",
+        "", "Goal: none set in issue 4 beyond reporting; peers.md G11 asks list/filter over 1M runs ≤ 50 ms p99: "
+        f"at {d['history_runs']:,} runs the p99 is {max(a['p99_ms'], n['p99_ms'])} ms.",
+    ]
+
+
+def section_profile(p):
+    lines = ["## Profile of the daemon during one dispatch round",
+             f"`perf record -F 999 -p PID` (no call graphs) while {p['runs']:,} runs went through the daemon "
+             f"({p.get('round_seconds', '?')} s). Self time, all threads of the daemon.", "",
+             "| thread | share % |", "|---|---:|"]
+    lines += [f"| {x['name']} | {x['share_percent']} |" for x in p["by_thread"]]
+    lines += ["", "| shared object | share % |", "|---|---:|"]
+    lines += [f"| {x['name']} | {x['share_percent']} |" for x in p["by_object"]]
+    lines += ["", "| object, symbol | share % |", "|---|---:|"]
+    lines += [f"| `{x['name'][:140]}` | {x['share_percent']} |" for x in p["by_symbol"]]
+    if p.get("finding"):
+        lines += ["", p["finding"]]
+    return lines
+
+
+def markdown(results):
+    m, w = results["machine"], results["workloads"]
+    out = ["# Errand benchmarks", "",
+           "Generated by `scripts/bench`" + (" --smoke (tiny sizes: these figures are not meaningful)" if results["smoke"] else "")
+           + f" on {m['date']} at commit {m['commit']}{' (with uncommitted changes in Sources)' if m['dirty'] else ''}. "
+           "Absolute figures on a small shared VM are noisy; the ratios against the baselines measured in the same "
+           "invocation are what to compare. Machine-readable figures: [benchmarks.json](benchmarks.json).", "",
+           f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_GiB']} GiB RAM, Linux {m['kernel']}, {m['swift']}; "
+           f"load average before the run {m['load_before']:.2f}. Store: SQLite, WAL, synchronous=NORMAL.", ""]
+    sections = [("dispatch", section_dispatch), ("latency", section_latency), ("capture", section_capture)]
+    for key, fn in sections:
+        if key in w:
+            out += fn(w[key]) + [""]
+    out += ["## 4. Schedules", "Not yet measurable: needs deployable jobs (scheduled jobs do not exist yet).", "",
+            "## 5. Continuous supervision", "Not yet measurable: needs deployable jobs (continuous jobs do not exist yet).", ""]
+    for key, fn in (("idle", section_idle), ("api", section_api)):
+        if key in w:
+            out += fn(w[key]) + [""]
+    if results.get("profile", {}).get("by_object"):
+        out += section_profile(results["profile"]) + [""]
+    return "\n".join(out)
