@@ -120,6 +120,7 @@ extension Recurrence {
 
     static func show(_ v: Any) -> String {
         if let s = v as? String { return "\"\(s)\"" }
+        if let n = v as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
         return "\(v)"
     }
 
