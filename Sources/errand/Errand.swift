@@ -19,7 +19,7 @@ struct Errand: AsyncParsableCommand {
         version: ErrandVersion.current,
         subcommands: [
             ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
-            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self, ScheduleCommand.self,
         ]
     )
 
