@@ -55,7 +55,8 @@ extension RunCoordinator {
             return OutputPage(chunks: chunks, next: chunks.last?.seq ?? 0, run: after)
         }
         if let page { return page }
-        return OutputPage(chunks: [], next: try await store.cursor(runID: id, reader: reader), run: try await existingRun(id, reader: reader))
+        return OutputPage(
+            chunks: [], next: try await store.cursor(runID: id, reader: reader), run: try await existingRun(id, reader: reader))
     }
 
     /// PowerShell's Wait-Job: returns when every run (or, with `any`, one) is finished, or when

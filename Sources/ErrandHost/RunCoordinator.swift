@@ -214,7 +214,9 @@ public actor RunCoordinator: Service {
                             spec, started: { processGroup in await self.didLaunch(id, processGroup) },
                             output: { channel, bytes in await capture.append(bytes, from: channel) })
                     }
-                    group.addTask { await self.enforceStops(id, requests: stopRequests); return nil }
+                    group.addTask {
+                        await self.enforceStops(id, requests: stopRequests); return nil
+                    }
                     if let timeout = run.timeout {
                         group.addTask {
                             try await Task.sleep(for: .seconds(timeout))

@@ -3,9 +3,9 @@ import Foundation
 import Subprocess
 
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// Runs local child processes with swift-subprocess (pidfd + epoll on Linux; no fork from the
@@ -25,9 +25,10 @@ public struct SubprocessLauncher: ProcessLauncher {
             executable: .path(FilePath(spec.executablePath)),
             arguments: Arguments(executablePathOverride: spec.argv0, remainingValues: spec.arguments),
             environment: .custom(
-                Dictionary(uniqueKeysWithValues: spec.environment.compactMap { key, value in
-                    Environment.Key(rawValue: key).map { ($0, value) }
-                })),
+                Dictionary(
+                    uniqueKeysWithValues: spec.environment.compactMap { key, value in
+                        Environment.Key(rawValue: key).map { ($0, value) }
+                    })),
             workingDirectory: spec.workingDirectory.map { FilePath($0) },
             platformOptions: options
         )

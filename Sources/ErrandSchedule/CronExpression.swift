@@ -103,7 +103,8 @@ public struct CronExpression: Schedule, Hashable {
             return Date(seconds: (CivilCalendar.floorDiv(t, step).quotient + 1) * step)
         case .fields(let fields, let rule, _):
             let timeline = ZoneTimeline(zone)
-            let result = rule == .wallClock
+            let result =
+                rule == .wallClock
                 ? Self.nextOnWallClock(fields, after: t, timeline)
                 : Self.nextElapsed(fields, after: t, timeline)
             return result.map(Date.init(seconds:))
@@ -117,7 +118,8 @@ public struct CronExpression: Schedule, Hashable {
             return Date(seconds: CivilCalendar.floorDiv(b - 1, step).quotient * step)
         case .fields(let fields, let rule, _):
             let timeline = ZoneTimeline(zone)
-            let result = rule == .wallClock
+            let result =
+                rule == .wallClock
                 ? Self.previousOnWallClock(fields, before: b, timeline)
                 : Self.previousElapsed(fields, before: b, timeline)
             return result.map(Date.init(seconds:))

@@ -43,9 +43,11 @@ struct CronFields: Sendable, Hashable {
         {
             return true
         }
-        if !nearestWeekdays.isEmpty && nearestWeekdays.contains(where: { target in
-            Self.nearestWeekday(to: target, year: year, month: month, monthLength: monthLength) == day
-        }) {
+        if !nearestWeekdays.isEmpty
+            && nearestWeekdays.contains(where: { target in
+                Self.nearestWeekday(to: target, year: year, month: month, monthLength: monthLength) == day
+            })
+        {
             return true
         }
         return false

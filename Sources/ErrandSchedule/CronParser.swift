@@ -18,8 +18,10 @@ struct CronParser {
     static let dayOfMonth = Spec(name: "day-of-month", range: 1...31, names: [], firstNameValue: 1)
     static let month = Spec(
         name: "month", range: 1...12,
-        names: ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december"],
+        names: [
+            "january", "february", "march", "april", "may", "june", "july", "august", "september",
+            "october", "november", "december",
+        ],
         firstNameValue: 1)
     static let dayOfWeek = Spec(
         name: "day-of-week", range: 0...7,
@@ -154,7 +156,9 @@ struct CronParser {
             high = try value(String(base[base.index(after: dash)...]), spec)
             guard low <= high else {
                 throw ScheduleError(
-                    field: spec.name, "range \(base) goes backwards; write it as two ranges, e.g. \(base.split(separator: "-")[0])-\(spec.range.upperBound),\(spec.range.lowerBound)-\(base.split(separator: "-")[1])")
+                    field: spec.name,
+                    "range \(base) goes backwards; write it as two ranges, e.g. \(base.split(separator: "-")[0])-\(spec.range.upperBound),\(spec.range.lowerBound)-\(base.split(separator: "-")[1])"
+                )
             }
         } else {
             low = try value(String(base), spec)
@@ -173,7 +177,8 @@ struct CronParser {
             let examples = spec.names.prefix(2).map { String($0.prefix(3)).uppercased() }
             throw ScheduleError(
                 field: spec.name,
-                "\"\(text)\" is not a \(spec.name == "month" ? "month" : "weekday") name (use \(examples.joined(separator: ", ")), … or full names)")
+                "\"\(text)\" is not a \(spec.name == "month" ? "month" : "weekday") name (use \(examples.joined(separator: ", ")), … or full names)"
+            )
         }
         return try number(text, spec, context: text)
     }
@@ -182,7 +187,8 @@ struct CronParser {
         guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit), let v = Int(text) else {
             throw ScheduleError(
                 field: spec.name,
-                "\"\(context)\" is not a number\(spec.names.isEmpty ? "" : " or name") (allowed: \(spec.range.lowerBound)-\(spec.range.upperBound))")
+                "\"\(context)\" is not a number\(spec.names.isEmpty ? "" : " or name") (allowed: \(spec.range.lowerBound)-\(spec.range.upperBound))"
+            )
         }
         guard spec.range.contains(v) else {
             throw ScheduleError(field: spec.name, "\(v) is out of range \(spec.range.lowerBound)-\(spec.range.upperBound)")

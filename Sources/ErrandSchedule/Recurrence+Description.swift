@@ -9,20 +9,25 @@ extension Recurrence: CustomStringConvertible {
         }
         let unit = frequency.rawValue.lowercased()
         var text = interval == 1 ? "Every \(unit)" : "Every \(interval) \(unit)s"
-        let startWall = startTime.map { p -> LocalDateTime in
-            let t = Self.resolve(p, zone)
-            return LocalDateTime(wallSeconds: t + zone.secondsFromGMT(for: Date(seconds: t)))
-        } ?? LocalDateTime(wallSeconds: 0)
+        let startWall =
+            startTime.map { p -> LocalDateTime in
+                let t = Self.resolve(p, zone)
+                return LocalDateTime(wallSeconds: t + zone.secondsFromGMT(for: Date(seconds: t)))
+            } ?? LocalDateTime(wallSeconds: 0)
 
         // Days.
         var days: [String] = []
         if !weekDays.isEmpty {
-            days.append(Describer.list(Describer.runs(weekDays.map { ($0 + 6) % 7 }.sorted()) {
-                Describer.weekdayNames[($0 + 1) % 7]
-            }))
+            days.append(
+                Describer.list(
+                    Describer.runs(weekDays.map { ($0 + 6) % 7 }.sorted()) {
+                        Describer.weekdayNames[($0 + 1) % 7]
+                    }))
         }
         var monthly: [String] = []
-        for d in monthDays { monthly.append(d > 0 ? "the \(Describer.ordinalNumber(d))" : (d == -1 ? "the last day" : "the \(Describer.ordinal(d)) day")) }
+        for d in monthDays {
+            monthly.append(d > 0 ? "the \(Describer.ordinalNumber(d))" : (d == -1 ? "the last day" : "the \(Describer.ordinal(d)) day"))
+        }
         for o in monthlyOccurrences { monthly.append("the \(Describer.ordinal(o.occurrence)) \(Describer.weekdayNames[o.weekday])") }
         if !monthly.isEmpty { days.append(Describer.list(monthly)) }
         if days.isEmpty && frequency == .week { days.append(Describer.weekdayNames[startWall.weekday]) }

@@ -167,7 +167,8 @@ extension Recurrence {
             throw ScheduleError(field: field, "must be an ISO-8601 string such as 2026-01-05T09:00:00 or 2026-01-05T09:00:00Z")
         }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let hasOffset = trimmed.hasSuffix("Z") || trimmed.hasSuffix("z")
+        let hasOffset =
+            trimmed.hasSuffix("Z") || trimmed.hasSuffix("z")
             || (trimmed.count > 16 && ["+", "-"].contains(trimmed[trimmed.index(trimmed.endIndex, offsetBy: -6)]))
         guard let utc = TimeZone(identifier: "UTC"), let date = ISO8601.date(from: trimmed, defaultZone: utc) else {
             throw ScheduleError(field: field, "\"\(text)\" is not an ISO-8601 date-time such as 2026-01-05T09:00:00")
@@ -183,7 +184,8 @@ extension Recurrence {
         switch p {
         case .instant(let d): return d.floorSeconds
         case .local(let y, let mo, let d, let h, let mi, let s):
-            return rfcInstant(wall: LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s).wallSeconds, ZoneTimeline(zone))
+            return rfcInstant(
+                wall: LocalDateTime(year: y, month: mo, day: d, hour: h, minute: mi, second: s).wallSeconds, ZoneTimeline(zone))
         }
     }
 

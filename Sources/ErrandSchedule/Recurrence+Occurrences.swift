@@ -17,7 +17,8 @@ extension Recurrence {
     func context(_ fallback: TimeZone) -> Context {
         let tz = timeZone ?? fallback
         let zone = ZoneTimeline(tz)
-        let start = startTime.map { Self.resolve($0, tz) }
+        let start =
+            startTime.map { Self.resolve($0, tz) }
             ?? Self.rfcInstant(wall: 0, zone)  // no startTime: 1970-01-01T00:00 on the zone's wall clock
         let startWall = LocalDateTime(wallSeconds: start + zone.offset(at: start))
         return Context(zone: zone, start: start, startWall: startWall, end: endTime.map { Self.resolve($0, tz) })

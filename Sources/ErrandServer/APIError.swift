@@ -44,7 +44,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 case 400..<500: .badRequest
                 default: .internal
                 }
-            let message = error.body ?? (error.status.code == 404 ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            let message =
+                error.body
+                ?? (error.status.code == 404 ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             throw APIError(error: ErrandError(code, message))
         } catch is DecodingError {
             throw APIError(error: .badRequest("the request body is not valid JSON for this route: \(request.uri.path)"))

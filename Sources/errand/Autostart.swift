@@ -3,7 +3,7 @@ import ErrandCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts a local daemon for a client that found none: detached in its own session (so it

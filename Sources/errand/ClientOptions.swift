@@ -5,7 +5,10 @@ import Foundation
 
 /// Options every client verb takes.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The daemon to talk to (default: $ERRAND_HOST, else the local daemon at $ERRAND_LISTEN or 127.0.0.1:7420).", valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The daemon to talk to (default: $ERRAND_HOST, else the local daemon at $ERRAND_LISTEN or 127.0.0.1:7420).", valueName: "URL"))
     var host: String?
 
     @Flag(name: .long, help: "Print JSON instead of a table or text.")

@@ -2,7 +2,7 @@ import ErrandCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One daemon per data dir: a second one would take the first one's running runs for leftovers

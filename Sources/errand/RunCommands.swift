@@ -56,7 +56,8 @@ struct StartCommand: AsyncParsableCommand {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             env[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        let directory = cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let directory =
+            cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
             ?? FileManager.default.currentDirectoryPath
         let request = RunRequest(
             argv: command, name: name, workingDirectory: directory, environment: env, throttleGroup: throttleGroup,
@@ -292,7 +293,8 @@ struct VersionCommand: AsyncParsableCommand {
         let daemon = try? await connection.health()
         if client.json {
             struct Versions: Encodable { var client: String; var daemon: String?; var instance: String?; var url: String }
-            try Terminal.printJSON(Versions(client: ErrandVersion.current, daemon: daemon?.version, instance: daemon?.instance, url: connection.baseURL))
+            try Terminal.printJSON(
+                Versions(client: ErrandVersion.current, daemon: daemon?.version, instance: daemon?.instance, url: connection.baseURL))
         } else {
             Terminal.write("client  errand \(ErrandVersion.current)\n")
             if let daemon { Terminal.write("daemon  errand \(daemon.version) at \(connection.baseURL) (instance \(daemon.instance))\n") }

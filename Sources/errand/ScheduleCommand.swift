@@ -115,6 +115,6 @@ struct ScheduleCommand: AsyncParsableCommand {
 
 /// Prints the message on stderr and ends the command with exit status 1.
 private func fail(_ message: String) throws -> Never {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("errand: \(message)\n".utf8))
     throw ExitCode(1)
 }

@@ -24,7 +24,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on (default: $ERRAND_LISTEN, else 127.0.0.1:7420).", valueName: "HOST:PORT"))
     var listen: String?
 
-    @Option(help: ArgumentHelp("Where runs and output are stored (default: $ERRAND_DATA_DIR, else $XDG_DATA_HOME/errand, else ~/.local/share/errand).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Where runs and output are stored (default: $ERRAND_DATA_DIR, else $XDG_DATA_HOME/errand, else ~/.local/share/errand).",
+            valueName: "DIR"))
     var dataDir: String?
 
     @Option(help: "Runs at once per throttle group (default: $ERRAND_THROTTLE_LIMIT, else 2 × cores).")

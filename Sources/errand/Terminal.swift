@@ -25,8 +25,10 @@ enum Terminal {
     static func runTable(_ runs: [Run]) -> String {
         let header = ["Id", "Name", "Type", "State", "HasMoreData", "Location", "Command"]
         let rows = runs.map { run in
-            [String(run.id), run.name, run.type.rawValue, run.state.rawValue, run.hasMoreData ? "True" : "False",
-             run.location, run.command]
+            [
+                String(run.id), run.name, run.type.rawValue, run.state.rawValue, run.hasMoreData ? "True" : "False",
+                run.location, run.command,
+            ]
         }
         return table(header: header, rows: rows)
     }

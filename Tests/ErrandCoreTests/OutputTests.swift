@@ -72,18 +72,21 @@ struct OutputTests {
         #expect(chunk.lines.allSatisfy { $0.seq == 7 && $0.stream == .error })
     }
 
-    @Test("HasMoreData: true while running or while unreceived output exists",
-          arguments: [
+    @Test(
+        "HasMoreData: true while running or while unreceived output exists",
+        arguments: [
             (RunState.running, Int64(0), Int64(0), true), (.completed, 5, 5, false), (.completed, 5, 3, true),
             (.failed, 0, 0, false), (.notStarted, 0, 0, true), (.stopped, 2, 0, true),
-          ])
+        ])
     func hasMoreData(state: RunState, lastSeq: Int64, cursor: Int64, expected: Bool) {
         #expect(Receiving.hasMoreData(state: state, lastSeq: lastSeq, cursor: cursor) == expected)
     }
 
     @Test("a consuming read advances the cursor; a kept read does not; an empty read changes nothing")
     func cursorAdvance() {
-        let chunks = [OutputChunk(seq: 4, time: t0, stream: .output, bytes: [1]), OutputChunk(seq: 5, time: t0, stream: .output, bytes: [2])]
+        let chunks = [
+            OutputChunk(seq: 4, time: t0, stream: .output, bytes: [1]), OutputChunk(seq: 5, time: t0, stream: .output, bytes: [2]),
+        ]
         #expect(Receiving.advance(cursor: 3, past: chunks, keep: false) == 5)
         #expect(Receiving.advance(cursor: 3, past: chunks, keep: true) == 3)
         #expect(Receiving.advance(cursor: 3, past: [], keep: false) == 3)

@@ -9,8 +9,9 @@ struct RunRequestTests {
         try Names.validate(name, what: "run name")
     }
 
-    @Test("invalid names are refused with a message naming the rule",
-          arguments: ["", "-x", "_x", "has space", "dot.name", "ünïcode", "123", String(repeating: "a", count: 129)])
+    @Test(
+        "invalid names are refused with a message naming the rule",
+        arguments: ["", "-x", "_x", "has space", "dot.name", "ünïcode", "123", String(repeating: "a", count: 129)])
     func invalidNames(_ name: String) {
         #expect {
             try Names.validate(name, what: "run name")

@@ -62,7 +62,9 @@ struct RunStateMachineTests {
         #expect(try stopping.applying(.confirmStop) == .stopped)
     }
 
-    @Test("states parse from user input in any case", arguments: [("running", RunState.running), ("NOTSTARTED", .notStarted), ("Stopped", .stopped)])
+    @Test(
+        "states parse from user input in any case",
+        arguments: [("running", RunState.running), ("NOTSTARTED", .notStarted), ("Stopped", .stopped)])
     func parsesUserInput(_ text: String, _ state: RunState) {
         #expect(RunState(userInput: text) == state)
     }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every verb end to end: the real binary, a real daemon, real processes.
@@ -49,7 +49,10 @@ struct CLITests {
         _ = try await daemon.run(["wait", String(done)])
         let table = try await daemon.run(["get"])
         let lines = table.stdout.split(separator: "\n")
-        #expect(lines[0].split(separator: " ", omittingEmptySubsequences: true) == ["Id", "Name", "Type", "State", "HasMoreData", "Location", "Command"])
+        #expect(
+            lines[0].split(separator: " ", omittingEmptySubsequences: true) == [
+                "Id", "Name", "Type", "State", "HasMoreData", "Location", "Command",
+            ])
         #expect(lines.count == 4)
         #expect(lines[2].contains("quick") && lines[2].contains("Completed") && lines[2].contains("BackgroundJob"))
         #expect(lines[3].contains("slow") && lines[3].contains("Running") && lines[3].contains("sleep 30"))
@@ -105,15 +108,17 @@ struct CLITests {
         #expect(gone.stderr.contains("no run with id \(id)"))
     }
 
-    @Test("bad input gets a clear message and exit 1", arguments: [
-        (["get", "999999"], "no run with id 999999"),
-        (["receive", "999999"], "no run with id 999999"),
-        (["start", "--"], "the command is empty"),
-        (["start", "--name", "bad name", "--", "true"], "invalid run name"),
-        (["start", "--", "no-such-program-xyz"], "command not found"),
-        (["start", "--cwd", "/no/such/dir", "--", "true"], "does not exist"),
-        (["get", "--state", "Sleeping"], "unknown state"),
-    ])
+    @Test(
+        "bad input gets a clear message and exit 1",
+        arguments: [
+            (["get", "999999"], "no run with id 999999"),
+            (["receive", "999999"], "no run with id 999999"),
+            (["start", "--"], "the command is empty"),
+            (["start", "--name", "bad name", "--", "true"], "invalid run name"),
+            (["start", "--", "no-such-program-xyz"], "command not found"),
+            (["start", "--cwd", "/no/such/dir", "--", "true"], "does not exist"),
+            (["get", "--state", "Sleeping"], "unknown state"),
+        ])
     func badInput(arguments: [String], message: String) async throws {
         let daemon = try Daemon()
         try await daemon.start()
@@ -143,7 +148,8 @@ struct CLITests {
         _ = try await daemon.run(["wait", String(id)])
         let output = try await daemon.run(["receive", String(id)], environment: [:])
         #expect(output.stdout == "/usr||x=y|envjob|\(id)\n")
-        let inherited = try await daemon.run(["start", "--json", "--", "sh", "-c", "echo $FROM_CLIENT"], environment: ["FROM_CLIENT": "hello"])
+        let inherited = try await daemon.run(
+            ["start", "--json", "--", "sh", "-c", "echo $FROM_CLIENT"], environment: ["FROM_CLIENT": "hello"])
         let inheritedID = try JSONCoding.decoder().decode(Run.self, from: Data(inherited.stdout.utf8)).id
         _ = try await daemon.run(["wait", String(inheritedID)])
         #expect(try await daemon.run(["receive", String(inheritedID)]).stdout == "hello\n")
@@ -157,9 +163,10 @@ struct CLITests {
     func throttleGroup() async throws {
         let daemon = try Daemon()
         try await daemon.start()
-        let first = try await daemon.start(["sleep", "1"], options: ["--throttle-group", "one", "--throttle-limit", "1"])
+        let first = try await daemon.start(["sleep", "30"], options: ["--throttle-group", "one", "--throttle-limit", "1"])
         let second = try await daemon.start(["true"], options: ["--throttle-group", "one"])
         #expect(try await daemon.get(second).state == .notStarted)
+        _ = try await daemon.run(["stop", String(first), "--grace", "1"])
         _ = try await daemon.run(["wait", String(second), "--timeout", "20"])
         let a = try await daemon.get(first)
         let b = try await daemon.get(second)
@@ -234,7 +241,9 @@ struct CLITests {
         let environment = ["ERRAND_LISTEN": "127.0.0.1:\(port)", "ERRAND_DATA_DIR": data, "ERRAND_NO_AUTOSTART": "", "ERRAND_HOST": ""]
         let first = try await errand(["start", "--", "echo", "auto"], environment: environment)
         defer {
-            if let pid = (try? String(contentsOfFile: data + "/daemon.pid", encoding: .utf8)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            if let pid = (try? String(contentsOfFile: data + "/daemon.pid", encoding: .utf8)).flatMap({
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }) {
                 kill(pid, SIGTERM)
             }
         }

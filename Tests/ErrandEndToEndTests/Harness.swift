@@ -4,12 +4,12 @@ import Subprocess
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// The real `errand` binary, built by `swift test` beside the test bundle (or `$ERRAND_BIN`).
@@ -68,12 +68,15 @@ final class Daemon: @unchecked Sendable {
 
     /// Starts the daemon and waits until it answers.
     func start() async throws {
-        pid = try spawn([Binary.path, "serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory], log: dataDirectory + "/serve.log")
+        pid = try spawn(
+            [Binary.path, "serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory], log: dataDirectory + "/serve.log")
         for _ in 0..<100 {
             if try await errand(["--host", url, "version"]).status == 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ErrandError(.unreachable, "the daemon did not answer; log: \((try? String(contentsOfFile: dataDirectory + "/serve.log", encoding: .utf8)) ?? "")")
+        throw ErrandError(
+            .unreachable,
+            "the daemon did not answer; log: \((try? String(contentsOfFile: dataDirectory + "/serve.log", encoding: .utf8)) ?? "")")
     }
 
     /// Sends `signal` and reaps the daemon.

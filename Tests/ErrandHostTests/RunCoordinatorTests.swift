@@ -26,7 +26,9 @@ struct RunCoordinatorTests {
         func serving<T: Sendable>(_ body: @Sendable (RunCoordinator) async throws -> T) async throws -> T {
             try await coordinator.recover()
             return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await coordinator.run(); return nil }
+                group.addTask {
+                    try await coordinator.run(); return nil
+                }
                 let result = try await body(coordinator)
                 group.cancelAll()
                 return result
@@ -75,7 +77,9 @@ struct RunCoordinatorTests {
     func environmentAndArguments() async throws {
         try await Fixture().serving { coordinator in
             let run = try await coordinator.start(
-                request(["sh", "-c", "echo \"$ERRAND_RUN_ID $ERRAND_JOB_NAME $PWD\"; printf '%s|' \"$@\"", "sh", "a b", "$HOME", ";ls"], name: "envtest"))
+                request(
+                    ["sh", "-c", "echo \"$ERRAND_RUN_ID $ERRAND_JOB_NAME $PWD\"; printf '%s|' \"$@\"", "sh", "a b", "$HOME", ";ls"],
+                    name: "envtest"))
             _ = try await finish(coordinator, run.id)
             let page = try await coordinator.output(id: run.id, after: 0, limit: 100)
             #expect(text(page, .output) == "\(run.id) envtest /tmp\na b|$HOME|;ls|")
@@ -196,7 +200,8 @@ struct RunCoordinatorTests {
         let first = try Fixture()
         let store = first.store
         let queued = try await store.createRun(NewRun(argv: ["true"], environment: Self.environment, instance: "test", createdAt: Date()))
-        let interrupted = try await store.createRun(NewRun(argv: ["sleep", "1"], environment: Self.environment, instance: "test", createdAt: Date()))
+        let interrupted = try await store.createRun(
+            NewRun(argv: ["sleep", "1"], environment: Self.environment, instance: "test", createdAt: Date()))
         _ = try await store.updateRun(id: interrupted.id, RunUpdate(state: .running, pid: 999_999, startedAt: Date()))
         let reborn = try Fixture(path: first.path)
         try await reborn.serving { coordinator in

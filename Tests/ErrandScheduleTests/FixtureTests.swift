@@ -55,14 +55,16 @@ import Testing
                 guard let values else { return }
                 var from = c.f
                 for expected in values {
-                    let actual = (dir == "next"
+                    let actual =
+                        (dir == "next"
                         ? cron.next(after: Date(seconds: from), in: zone)
                         : cron.previous(before: Date(seconds: from), in: zone))?.floorSeconds
                     compared += 1
                     if actual == expected {
                         agreed += 1
                     } else {
-                        let d = Disagreement(reference: ref, expression: c.e, zone: c.z, direction: dir, from: from, expected: expected, actual: actual)
+                        let d = Disagreement(
+                            reference: ref, expression: c.e, zone: c.z, direction: dir, from: from, expected: expected, actual: actual)
                         if let reason = KnownDifferences.explain(d, cron: cron, zone: zone) {
                             documented[reason, default: 0] += 1
                         } else {
@@ -76,7 +78,9 @@ import Testing
             check("cronsim", "previous", c.p)
             check("croniter", "next", c.c)
         }
-        print("cron fixtures: \(file.cases.count) cases, \(compared) comparisons, \(agreed) agreed, documented differences: \(documented), unexplained: \(unexplained.count)")
+        print(
+            "cron fixtures: \(file.cases.count) cases, \(compared) comparisons, \(agreed) agreed, documented differences: \(documented), unexplained: \(unexplained.count)"
+        )
         var shown: [String: Int] = [:]
         for d in unexplained where d.reference == "cronsim" {
             let key = "\(d.expression)|\(d.zone)|\(d.direction)"
@@ -124,7 +128,8 @@ enum KnownDifferences {
             let dow = cron.source.split(separator: " ").last.map(String.init) ?? ""
             let parts = dow.split(separator: "/").compactMap { Int($0) }
             if parts.count == 2, (7 - parts[0]) % parts[1] == 0, let actual = d.actual,
-                CivilCalendar.weekday(days: CivilCalendar.floorDiv(actual + zone.secondsFromGMT(for: Date(seconds: actual)), 86_400).quotient) == 0
+                CivilCalendar.weekday(
+                    days: CivilCalendar.floorDiv(actual + zone.secondsFromGMT(for: Date(seconds: actual)), 86_400).quotient) == 0
             {
                 return "croniter: n/step in day-of-week stops at 6, not 7 (Sunday)"
             }
@@ -169,4 +174,3 @@ enum LocalCheck {
             && f.dayMatches(year: c.year!, month: c.month!, day: c.day!, weekday: c.weekday! - 1, monthLength: monthLength)
     }
 }
-

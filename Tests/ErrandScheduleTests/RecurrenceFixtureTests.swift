@@ -26,7 +26,9 @@ import Testing
                     agreed += 1
                 } else {
                     let tz = recurrence.timeZone ?? utc
-                    failures.append("\(String(decoding: objectData, as: UTF8.self)) from \(iso(Date(seconds: cursor), tz)): expected \(iso(Date(seconds: e), tz)), got \(iso(actual.map(Date.init(seconds:)), tz))")
+                    failures.append(
+                        "\(String(decoding: objectData, as: UTF8.self)) from \(iso(Date(seconds: cursor), tz)): expected \(iso(Date(seconds: e), tz)), got \(iso(actual.map(Date.init(seconds:)), tz))"
+                    )
                 }
                 cursor = e
             }
@@ -34,7 +36,9 @@ import Testing
             if expected.count < 5 {
                 compared += 1
                 let actual = recurrence.next(after: Date(seconds: expected.last ?? from), in: utc)
-                if actual == nil { agreed += 1 } else {
+                if actual == nil {
+                    agreed += 1
+                } else {
                     failures.append("\(String(decoding: objectData, as: UTF8.self)): expected the end, got \(iso(actual, utc))")
                 }
             }

@@ -9,7 +9,8 @@ import Testing
 
 @Suite("HTTP API", .timeLimit(.minutes(2)))
 struct APITests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Runs `body` against the API's router (no socket) with a live coordinator on a fresh SQLite file.
     func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -47,11 +48,14 @@ struct APITests {
             }
         }
         let coordinator = RunCoordinator(
-            store: try SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("errand-oa-\(UUID().uuidString).sqlite").path),
+            store: try SQLiteStore(
+                path: FileManager.default.temporaryDirectory.appendingPathComponent("errand-oa-\(UUID().uuidString).sqlite").path),
             configuration: HostConfiguration())
         let routed = Set(ErrandAPI(coordinator: coordinator, instance: "x").router().routes.map { "\($0.method) \($0.path)" })
         #expect(!documented.isEmpty)
-        #expect(documented == routed, "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
+        #expect(
+            documented == routed,
+            "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
     }
 
     @Test("the served OpenAPI document is docs/openapi.yaml")
@@ -65,18 +69,20 @@ struct APITests {
         }
     }
 
-    @Test("errors are JSON with a 4xx status and a message", arguments: [
-        ("/api/v1/runs/999999", HTTPRequest.Method.get, "", HTTPResponse.Status.notFound, "not_found"),
-        ("/api/v1/runs/abc", .get, "", .badRequest, "bad_request"),
-        ("/api/v1/runs", .post, "{not json", .badRequest, "bad_request"),
-        ("/api/v1/runs", .post, #"{"argv": []}"#, .badRequest, "bad_request"),
-        ("/api/v1/runs", .post, #"{"argv": ["no-such-program-xyz"], "environment": {"PATH": "/bin"}}"#, .badRequest, "bad_request"),
-        ("/api/v1/runs", .post, #"{"argv": ["true"], "name": "no spaces"}"#, .badRequest, "bad_request"),
-        ("/api/v1/runs?state=Sleeping", .get, "", .badRequest, "bad_request"),
-        ("/api/v1/runs?newest=-1", .get, "", .badRequest, "bad_request"),
-        ("/api/v1/runs/wait", .get, "", .badRequest, "bad_request"),
-        ("/api/v1/nothing-here", .get, "", .notFound, "not_found"),
-    ])
+    @Test(
+        "errors are JSON with a 4xx status and a message",
+        arguments: [
+            ("/api/v1/runs/999999", HTTPRequest.Method.get, "", HTTPResponse.Status.notFound, "not_found"),
+            ("/api/v1/runs/abc", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, "{not json", .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, #"{"argv": []}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, #"{"argv": ["no-such-program-xyz"], "environment": {"PATH": "/bin"}}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, #"{"argv": ["true"], "name": "no spaces"}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs?state=Sleeping", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/runs?newest=-1", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/runs/wait", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/nothing-here", .get, "", .notFound, "not_found"),
+        ])
     func errors(uri: String, method: HTTPRequest.Method, body: String, status: HTTPResponse.Status, code: String) async throws {
         try await withAPI { client in
             try await client.execute(uri: uri, method: method, body: body.isEmpty ? nil : ByteBuffer(string: body)) { response in
@@ -91,7 +97,8 @@ struct APITests {
     @Test("start, wait, read output, SSE and remove through the API")
     func lifecycle() async throws {
         try await withAPI { client in
-            let request = RunRequest(argv: ["sh", "-c", "echo hello; sleep 0.2; echo oops >&2; exit 2"], name: "api-run", environment: ["PATH": "/usr/bin:/bin"])
+            let request = RunRequest(
+                argv: ["sh", "-c", "echo hello; sleep 0.2; echo oops >&2; exit 2"], name: "api-run", environment: ["PATH": "/usr/bin:/bin"])
             let run = try await client.execute(uri: "/api/v1/runs", method: .post, body: try Self.json(request)) { response in
                 #expect(response.status == .created)
                 return try Self.decode(Run.self, response)

@@ -22,8 +22,9 @@ enum StoreContract {
     ]
 
     static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
-        NewRun(name: name, argv: argv, workingDirectory: "/tmp", environment: ["A": "1"], throttleGroup: group,
-               timeout: 5, instance: "test-host", createdAt: t0)
+        NewRun(
+            name: name, argv: argv, workingDirectory: "/tmp", environment: ["A": "1"], throttleGroup: group,
+            timeout: 5, instance: "test-host", createdAt: t0)
     }
 
     static func chunk(_ seq: Int64, _ text: String, _ stream: OutputChannel = .output) -> OutputChunk {
@@ -100,7 +101,6 @@ enum StoreContract {
         #expect(try await store.output(runID: run.id, after: 0, limit: 10).count == 3)
         #expect(try await store.receive(runID: 999_999, reader: "", limit: 10) == nil)
     }
-
 
     static func hasMoreData(_ store: any Store) async throws {
         let run = try await store.createRun(newRun())
