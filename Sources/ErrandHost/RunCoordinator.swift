@@ -286,9 +286,8 @@ public actor RunCoordinator: Service {
         }
         do {
             let current = try await store.run(id: id)?.state ?? .running
-            let state =
-                current.next(after: transition)
-                ?? (current == .notStarted ? RunState.running.next(after: transition) : nil) ?? .failed
+            // A run whose launch failed never left NotStarted; the machine takes it from there.
+            let state = current.next(after: transition) ?? (transition == .confirmStop ? .stopped : .failed)
             try await store.updateRun(
                 id: id,
                 RunUpdate(

@@ -164,17 +164,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     }
 
     private func emit(_ records: [WireChunk]) {
-        for record in records {
-            let chunk = record.chunk
-            if client.json {
-                let encoder = JSONCoding.encoder()
-                for line in chunk.lines {
-                    if let data = try? encoder.encode(line) { Terminal.write(String(decoding: data, as: UTF8.self) + "\n") }
-                }
-            } else {
-                Terminal.writeBytes(chunk.bytes, to: chunk.stream)
-            }
-        }
+        if client.json { Terminal.printLines(records) } else { Terminal.writeStreams(records) }
     }
 }
 
@@ -274,8 +264,19 @@ struct LogsCommand: AsyncParsableCommand {
     var timestamps = false
 
     func run() async throws {
-        try await client.connect().log(id: id, follow: follow, timestamps: timestamps) { buffer in
-            Terminal.writeBytes(buffer.readableBytesView, to: .output)
+        let connection = try await client.connect()
+        guard client.json else {
+            try await connection.log(id: id, follow: follow, timestamps: timestamps) { buffer in
+                Terminal.writeBytes(buffer.readableBytesView, to: .output)
+            }
+            return
+        }
+        var after: Int64 = 0
+        while true {
+            let page = try await connection.output(id: id, after: after, wait: follow ? 25 : 0)
+            Terminal.printLines(page.records)
+            after = page.next
+            if page.records.isEmpty && (!follow || page.run.state.isFinished) { return }
         }
     }
 }

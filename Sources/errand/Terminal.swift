@@ -15,6 +15,26 @@ enum Terminal {
         try? handle.write(contentsOf: Data(bytes))
     }
 
+    /// Output records as NDJSON lines: `{"seq","time","stream","text"}`, one per line of output.
+    static func printLines(_ records: [WireChunk]) {
+        let encoder = JSONCoding.encoder()
+        var text = ""
+        for record in records {
+            for line in record.chunk.lines {
+                if let data = try? encoder.encode(line) { text += String(decoding: data, as: UTF8.self) + "\n" }
+            }
+        }
+        write(text)
+    }
+
+    /// Output records as they were: Output on stdout, Error on stderr.
+    static func writeStreams(_ records: [WireChunk]) {
+        for record in records {
+            let chunk = record.chunk
+            writeBytes(chunk.bytes, to: chunk.stream)
+        }
+    }
+
     static func printJSON(_ value: some Encodable, pretty: Bool = true) throws {
         let encoder = JSONCoding.encoder()
         if pretty { encoder.outputFormatting.insert(.prettyPrinted) }

@@ -38,6 +38,9 @@ struct CLITests {
         #expect(record["stream"] as? String == "output")
         #expect(record["seq"] as? Int == 1)
         #expect(record["time"] is String)
+        let logLines = try await daemon.run(["logs", String(id), "--json"]).stdout.split(separator: "\n")
+        #expect(logLines.count == 2)
+        #expect(logLines.allSatisfy { $0.contains("\"seq\"") && $0.contains("\"stream\"") })
     }
 
     @Test("the get table has PowerShell's columns and filters by state, name and newest")
