@@ -58,7 +58,7 @@ final class OutputCapture: Sendable {
             state.assembler.append(bytes, stream: channel, at: time)
             return state.assembler.sealedBytes
         }
-        if buffered >= tuning.flushBytes { wake.yield() }
+        wake.yield()
         if buffered >= tuning.highWater {
             await withCheckedContinuation { continuation in
                 let mustWait = state.withLock { state in
@@ -82,20 +82,16 @@ final class OutputCapture: Sendable {
         wake.yield()
     }
 
-    /// The writer loop; returns once ``finish()`` was called and everything is stored.
+    /// The writer loop; returns once ``finish()`` was called and everything is stored. It sleeps
+    /// while the run is quiet: bytes wake it, it waits one interval to gather more (unless a full
+    /// batch is already there), then writes. A pending unterminated line keeps it ticking until
+    /// the line ends or has lingered.
     func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wake, tuning] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: tuning.flushInterval)
-                    wake.yield()
-                }
-            }
-            for await _ in wakeups {
-                let finished = await flush()
-                if finished { break }
-            }
-            group.cancelAll()
+        for await _ in wakeups {
+            let urgent = state.withLock { $0.finished || $0.assembler.sealedBytes >= tuning.flushBytes }
+            if !urgent { try? await Task.sleep(for: tuning.flushInterval) }
+            if await flush() { break }
+            if state.withLock({ !$0.assembler.isEmpty }) { wake.yield() }
         }
     }
 
