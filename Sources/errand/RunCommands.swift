@@ -96,26 +96,39 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         let ids = selectors.compactMap { Int64($0) }
         let names = selectors.filter { Int64($0) == nil }
-        var query: [(String, String)] = ids.map { ("id", String($0)) } + names.map { ("name", $0) }
-        query += state.map { ("state", $0) }
-        if let newest { query.append(("newest", String(newest))) }
-        if let hasMoreData { query.append(("hasMoreData", String(hasMoreData))) }
-        if let before { query.append(("before", String(before))) }
-        if let after { query.append(("after", String(after))) }
+        var filters: [(String, String)] = state.map { ("state", $0) }
+        if let newest { filters.append(("newest", String(newest))) }
+        if let hasMoreData { filters.append(("hasMoreData", String(hasMoreData))) }
+        if let before { filters.append(("before", String(before))) }
+        if let after { filters.append(("after", String(after))) }
         let connection = try await client.connect()
-        let runs = try await connection.runs(query)
-        if let missing = ids.first(where: { id in !runs.contains { $0.id == id } }), names.isEmpty,
-            state.isEmpty, hasMoreData == nil, before == nil, after == nil, newest == nil
-        {
-            throw ErrandError.noSuchRun(missing)
+        // Ids and names each select runs (either may match); the filters narrow both.
+        var selections: [[(String, String)]] = []
+        if !ids.isEmpty { selections.append(ids.map { ("id", String($0)) }) }
+        if !names.isEmpty { selections.append(names.map { ("name", $0) }) }
+        var found: [Int64: Run] = [:]
+        for selection in selections.isEmpty ? [[]] : selections {
+            for run in try await connection.runs(selection + filters) { found[run.id] = run }
         }
-        if !selectors.isEmpty && runs.isEmpty && ids.count == selectors.count && state.isEmpty && hasMoreData == nil {
-            throw ErrandError.noSuchRun(ids[0])
-        }
-        if !names.isEmpty && ids.isEmpty && runs.isEmpty && state.isEmpty && hasMoreData == nil && before == nil && after == nil {
-            throw ErrandError.notFound("no run matches the name \(names.map { "'\($0)'" }.joined(separator: " or "))")
-        }
+        let runs = found.values.sorted { $0.id < $1.id }
         if client.json { try Terminal.printJSON(runs) } else if !runs.isEmpty { Terminal.write(Terminal.runTable(runs)) }
+        // Like Get-Job: what was found is printed; each id or name that matched nothing is an error.
+        guard filters.isEmpty else { return }
+        let missing = ids.filter { id in !runs.contains { $0.id == id } }
+        if !missing.isEmpty {
+            throw ErrandError.notFound("no run with id \(missing.map(String.init).joined(separator: ", "))")
+        }
+        let unmatched = names.filter { pattern in !runs.contains { Self.matches($0.name, pattern) } }
+        if !unmatched.isEmpty {
+            throw ErrandError.notFound("no run matches the name \(unmatched.map { "'\($0)'" }.joined(separator: " or "))")
+        }
+    }
+
+    /// The daemon's name match (`*`, `?`, any case), to tell which pattern matched nothing.
+    static func matches(_ name: String, _ pattern: String) -> Bool {
+        let escaped = NSRegularExpression.escapedPattern(for: pattern.lowercased())
+            .replacingOccurrences(of: "\\*", with: ".*").replacingOccurrences(of: "\\?", with: ".")
+        return name.lowercased().range(of: "^" + escaped + "$", options: .regularExpression) != nil
     }
 }
 
