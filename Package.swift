@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure value types and logic: no I/O.
@@ -75,6 +76,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Deployable jobs: names, kinds, settings.job, entry points, package unpacking and storage.
+        .target(
+            name: "ErrandJobs",
+            dependencies: [
+                "ErrandCore", "ErrandSchedule", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The executable: argument parsing and output formatting only.
         .executableTarget(
             name: "errand",
@@ -89,10 +98,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Release-build benchmark of the schedule engine (run by scripts/bench, not by the tests).
+        .executableTarget(
+            name: "schedule-speed", dependencies: ["ErrandSchedule"], path: "Benchmarks/ScheduleSpeed",
+            swiftSettings: swiftSettings),
         .testTarget(name: "ErrandCoreTests", dependencies: ["ErrandCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
+        .testTarget(name: "ErrandJobsTests", dependencies: ["ErrandJobs"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
