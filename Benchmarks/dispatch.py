@@ -63,12 +63,15 @@ def run(ctx, n, rounds, profile=None):
     """Returns the workload's result dict. `profile`, when given, wraps one Errand round: it is
     called with the daemon's pid and a function that runs the round."""
     seconds = {"bare": [], "errand": [], "tsp": [], "parallel": []}
+    daemon_cpu_ms = []
     with Daemon(ctx.binary, ctx.work, "dispatch") as daemon:
         api = daemon.api()
         api.start(["/bin/true"])  # warm-up: first-run costs (page cache, connections) are not the subject
         for r in range(rounds):
             seconds["bare"].append(bare_round(ctx.bins, n))
+            cpu = daemon.cpu_seconds()
             seconds["errand"].append(errand_round(api, n, f"dispatch{r}"))
+            daemon_cpu_ms.append((daemon.cpu_seconds() - cpu) * 1000 / n)
             if ctx.tsp:
                 seconds["tsp"].append(tsp_round(ctx.tsp, os.path.join(ctx.work, "tsp"), n))
             seconds["parallel"].append(parallel_round(n))
@@ -84,4 +87,5 @@ def run(ctx, n, rounds, profile=None):
         "runs_per_second": {k: [round(x, 1) for x in v] for k, v in rates.items()},
         "median_runs_per_second": {k: round(v, 1) for k, v in medians.items()},
         "ratio_to_bare": {k: round(v / medians["bare"], 3) for k, v in medians.items()},
+        "errand_daemon_cpu_ms_per_run": round(median(daemon_cpu_ms), 3),
     }

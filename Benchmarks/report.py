@@ -1,6 +1,8 @@
 """Turns the results dict of run.py into docs/benchmarks.md: every goal of issue 4 next to the
 measured figure, and a plain verdict."""
 
+import os
+
 
 def verdict(ok):
     return "**met**" if ok else "**NOT met**"
@@ -20,6 +22,8 @@ def section_dispatch(d):
         "`Completed` afterwards). Bare: `posix_spawn`+`waitpid` in C with 2 in flight. tsp: `tsp -S 2` and one "
         "`tsp /bin/true` client per run from a shell loop (its output files captured). parallel: `parallel -j2 -N0 /bin/true`.",
         "", "| | median runs/s | each round | ratio to bare |", "|---|---:|---|---:|", rows, "",
+        f"The daemon itself used {d['errand_daemon_cpu_ms_per_run']} ms of CPU per run (utime+stime of its own threads; "
+        "the children not included).", "",
         f"Goal: ≥ 50 % of the bare loop — {r['errand'] * 100:.0f} %: {verdict(r['errand'] >= 0.5)}. "
         f"Ahead of {' and '.join(peers) or 'the peers'}: {verdict(ahead)}.",
     ]
@@ -114,16 +118,17 @@ def section_api(d):
 
 def section_profile(p):
     lines = ["## Profile of the daemon during one dispatch round",
-             f"`perf record -F 999 -p PID` (no call graphs) while {p['runs']:,} runs went through the daemon "
-             f"({p.get('round_seconds', '?')} s). Self time, all threads of the daemon.", "",
+             f"`perf record -e cpu-clock -F 999 -g -p PID` while {p['runs']:,} runs went through the daemon "
+             f"({p.get('round_seconds', '?')} s, an extra round not counted above). Self time per thread, per "
+             "shared object and per symbol, then inclusive time (the symbol and what it calls).", "",
              "| thread | share % |", "|---|---:|"]
     lines += [f"| {x['name']} | {x['share_percent']} |" for x in p["by_thread"]]
     lines += ["", "| shared object | share % |", "|---|---:|"]
     lines += [f"| {x['name']} | {x['share_percent']} |" for x in p["by_object"]]
     lines += ["", "| object, symbol | share % |", "|---|---:|"]
     lines += [f"| `{x['name'][:140]}` | {x['share_percent']} |" for x in p["by_symbol"]]
-    if p.get("finding"):
-        lines += ["", p["finding"]]
+    lines += ["", "| symbol, inclusive | share % |", "|---|---:|"]
+    lines += [f"| `{x['name'][:140]}` | {x['share_percent']} |" for x in p.get("by_symbol_inclusive", [])]
     return lines
 
 
@@ -135,7 +140,8 @@ def markdown(results):
            "Absolute figures on a small shared VM are noisy; the ratios against the baselines measured in the same "
            "invocation are what to compare. Machine-readable figures: [benchmarks.json](benchmarks.json).", "",
            f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_GiB']} GiB RAM, Linux {m['kernel']}, {m['swift']}; "
-           f"load average before the run {m['load_before']:.2f}. Store: SQLite, WAL, synchronous=NORMAL.", ""]
+           f"load average (1 min) before the run {m['load_before']:.2f}, after {m.get('load_after', float('nan')):.2f} "
+           "(other work on this machine competes for the same 2 CPUs). Store: SQLite, WAL, synchronous=NORMAL.", ""]
     sections = [("dispatch", section_dispatch), ("latency", section_latency), ("capture", section_capture)]
     for key, fn in sections:
         if key in w:
@@ -147,4 +153,7 @@ def markdown(results):
             out += fn(w[key]) + [""]
     if results.get("profile", {}).get("by_object"):
         out += section_profile(results["profile"]) + [""]
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
+    if os.path.exists(notes):  # hand-written reading of the figures and the profile
+        out += [open(notes).read().strip(), ""]
     return "\n".join(out)

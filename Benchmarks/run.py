@@ -90,6 +90,7 @@ def main():
         w["idle"] = idle.run(ctx, sizes["idle_seconds"])
     if "api" in chosen:
         w["api"] = api.run(ctx, sizes["api_history"], sizes["api_seconds"])
+    results["machine"]["load_after"] = os.getloadavg()[0]
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "benchmarks.json"), "w") as f:
         json.dump(results, f, indent=2)
