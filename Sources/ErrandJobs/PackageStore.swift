@@ -35,7 +35,7 @@ public struct PackageStore: Sendable {
     /// folder either way.
     public func store(_ staged: StagedPackage) throws(DeployError) -> StoredPackage {
         defer { discard(staged) }
-        let target = packagesDirectory.appendingPathComponent(staged.digest)
+        let target = packagesDirectory.appendingPathComponent(staged.digest, isDirectory: true)
         let stored = StoredPackage(digest: staged.digest, root: target)
         if FileManager.default.fileExists(atPath: target.path) { return stored }
         if rename(staged.root.path, target.path) != 0 {
@@ -78,7 +78,7 @@ public struct PackageStore: Sendable {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link.path),
             let digest = target.split(separator: "/").last.map(String.init), Self.isDigest(digest)
         else { return nil }
-        return StoredPackage(digest: digest, root: packagesDirectory.appendingPathComponent(digest))
+        return StoredPackage(digest: digest, root: packagesDirectory.appendingPathComponent(digest, isDirectory: true))
     }
 
     /// Removes `job`'s link (the job is deleted); its package stays until `collectGarbage`.

@@ -52,6 +52,14 @@ public struct PackageUnpacker: Sendable {
         } catch {
             throw DeployError(.corruptArchive, "the file is not a zip archive, or it is damaged: \(error)")
         }
+        // Honest headers that declare too much are refused before anything is written; lying ones are caught
+        // while inflating (`StagingTree` counts the real bytes).
+        let declared = archive.reduce(UInt64(0)) { $0 &+ $1.uncompressedSize }
+        if declared > UInt64(limits.maxUnpackedBytes) {
+            throw DeployError(
+                .tooLarge,
+                "the zip declares \(declared) bytes unpacked; the limit is \(StagingTree.show(limits.maxUnpackedBytes))")
+        }
         var index = 0
         for entry in archive {
             try tree.countEntry()
