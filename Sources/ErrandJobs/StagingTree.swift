@@ -117,6 +117,7 @@ final class StagingTree {
             }
             throw Self.ioError("create", full)
         }
+        _ = chmod(full, 0o755)  // independent of the daemon's umask, so stored trees look the same everywhere
         directories.insert(components)
     }
 
