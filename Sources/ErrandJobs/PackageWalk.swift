@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// One pass over an unpacked package: every link checked where it finally lands, the regular files listed with
@@ -16,7 +17,7 @@ struct PackageWalk {
         var files: [PackageFile] = []
         try Self.walk(root, prefix: [], realRoot: realRoot, hasher: &hasher, files: &files)
         self.files = files
-        digest = hasher.finalize()
+        digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     private static func walk(
@@ -33,7 +34,7 @@ struct PackageWalk {
             guard lstat(item.path, &info) == 0 else { throw StagingTree.ioError("read", item.path) }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                hasher.update("d \(relative)\0")
+                hasher.update(data: Array("d \(relative)\0".utf8))
                 try walk(item, prefix: components, realRoot: realRoot, hasher: &hasher, files: &files)
             case S_IFLNK:
                 let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: item.path)) ?? ""
@@ -45,7 +46,7 @@ struct PackageWalk {
                         "the symbolic link \"\(relative)\" points to \"\(target)\", outside the job folder; links must stay inside the package"
                     )
                 }
-                hasher.update("l \(relative)\0\(target)\0")
+                hasher.update(data: Array("l \(relative)\0\(target)\0".utf8))
                 var targetInfo = stat()
                 if let real, stat(real, &targetInfo) == 0, (targetInfo.st_mode & S_IFMT) == S_IFREG {
                     files.append(
@@ -53,7 +54,7 @@ struct PackageWalk {
                 }
             case S_IFREG:
                 let executable = info.st_mode & 0o111 != 0
-                hasher.update("f \(relative)\0\(executable ? "x" : "-") \(info.st_size)\0")
+                hasher.update(data: Array("f \(relative)\0\(executable ? "x" : "-") \(info.st_size)\0".utf8))
                 try hashContent(of: item.path, into: &hasher)
                 files.append(PackageFile(path: relative, isExecutable: executable, head: try head(of: item.path)))
             default:
@@ -67,7 +68,7 @@ struct PackageWalk {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StagingTree.ioError("read", path) }
         defer { try? handle.close() }
         do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
         } catch {
             throw StagingTree.ioError("read", path)
         }
