@@ -59,6 +59,8 @@ public actor RunCoordinator: Service {
 
     private var throttle: Throttle
     private var active: [Int64: ActiveRun] = [:]
+    /// Runs created by `start` and not yet launched, with their environment.
+    private var created: [Int64: (Run, [String: String])] = [:]
     private var acceptingRuns = true
     private let launches: AsyncStream<Int64>
     private let launchQueue: AsyncStream<Int64>.Continuation
@@ -159,6 +161,7 @@ public actor RunCoordinator: Service {
                 environment: environment, throttleGroup: group, timeout: request.timeout,
                 instance: configuration.instanceName, trigger: trigger, createdAt: now()))
         if let limit = request.throttleLimit { throttle.setLimit(limit, for: group) }
+        created[run.id] = (run, environment)
         throttle.enqueue(run.id, group: group)
         dispatch()
         if let launching = active[run.id], launching.processGroup == nil {
@@ -183,7 +186,7 @@ public actor RunCoordinator: Service {
         let run: Run
         let environment: [String: String]
         do {
-            guard let found = try await store.run(id: id), let env = try await store.environment(runID: id) else {
+            guard let (found, env) = try await launchDetails(id) else {
                 return finishBookkeeping(id, group: ThrottleGroup.default)
             }
             run = found
@@ -243,6 +246,16 @@ public actor RunCoordinator: Service {
         await written
         await record(id, status: status, launchFailure: launchFailure)
         finishBookkeeping(id, group: run.throttleGroup)
+    }
+
+    /// The run and its environment: kept from `start` when this daemon created it (no store read
+    /// on the hot path), else read back from the store (runs queued before a restart).
+    private func launchDetails(_ id: Int64) async throws -> (Run, [String: String])? {
+        if let known = created.removeValue(forKey: id) { return known }
+        guard let run = try await store.run(id: id), let environment = try await store.environment(runID: id) else {
+            return nil
+        }
+        return (run, environment)
     }
 
     /// The process exists: record it `Running` with its pid (needed to clean up after a crash).
@@ -344,6 +357,7 @@ public actor RunCoordinator: Service {
         let run = try await existingRun(id)
         guard !run.state.isFinished else { return false }
         if run.state == .notStarted, throttle.cancel(id) {
+            created.removeValue(forKey: id)
             try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: now()))
             hub.publish(.state(runID: id, state: .stopped))
         }
