@@ -49,12 +49,15 @@ def errand_capture(daemon, writer, mode, size):
     finished = api.wait([run["id"]], timeout_s=900)[0]
     seconds = time.monotonic() - t0
     peak = daemon.status("VmHWM")
+    daemon.reset_peak_rss()
+    rss_before_log = daemon.status("VmRSS")
     digest, total = log_sha256(daemon.port, run["id"])
+    log_growth = (daemon.status("VmHWM") - rss_before_log) / 1024
     api.call("DELETE", f"/api/v1/runs/{run['id']}")  # keep the disk small between rounds
     api.close()
     if finished["state"] != "Completed":
         raise RuntimeError(f"capture run ended {finished['state']}: {finished.get('reason')}")
-    return seconds, digest, total, (peak - rss_before) / 1024, rss_before / 1024
+    return seconds, digest, total, (peak - rss_before) / 1024, rss_before / 1024, log_growth
 
 
 def run(ctx, size, rounds):
@@ -64,23 +67,25 @@ def run(ctx, size, rounds):
         api.wait([api.start(["/bin/true"])["id"]])  # warm-up
         api.close()
         for mode in ("lines", "blocks"):
-            shell_s, errand_s, growth, lost = [], [], [], []
+            shell_s, errand_s, growth, lost, log_growth = [], [], [], [], []
             for _ in range(rounds):
                 s, expected = shell_redirect(ctx.bins["writer"], mode, size, os.path.join(ctx.work, "redirect.out"))
                 shell_s.append(s)
-                s, digest, total, grown, rss0 = errand_capture(daemon, ctx.bins["writer"], mode, size)
+                s, digest, total, grown, rss0, log_grown = errand_capture(daemon, ctx.bins["writer"], mode, size)
+                log_growth.append(log_grown)
                 errand_s.append(s)
                 growth.append(grown)
                 lost.append(size - total if digest != expected or total != size else 0)
                 if digest != expected:
                     lost[-1] = max(lost[-1], 1)
                 ctx.log(f"capture {mode}: shell {size / shell_s[-1] / 1e6:.0f} MB/s, errand {size / s / 1e6:.0f} MB/s, "
-                        f"RSS +{grown:.1f} MiB, checksum {'equal' if digest == expected else 'DIFFERENT'}")
+                        f"RSS +{grown:.1f} MiB (log download +{log_grown:.1f} MiB), checksum {'equal' if digest == expected else 'DIFFERENT'}")
             shell_rate, errand_rate = size / median(shell_s) / 1e6, size / median(errand_s) / 1e6
             result[mode] = {
                 "shell_redirect_MB_per_s": round(shell_rate, 1), "errand_MB_per_s": round(errand_rate, 1),
                 "ratio": round(errand_rate / shell_rate, 3), "peak_rss_growth_MiB": round(max(growth), 1),
                 "checksums_equal": all(x == 0 for x in lost), "rounds_with_loss": sum(1 for x in lost if x),
                 "daemon_rss_before_MiB": round(rss0, 1),
+                "log_download_peak_rss_growth_MiB": round(max(log_growth), 1),
             }
     return result
