@@ -36,6 +36,8 @@ public actor RunCoordinator: Service {
     /// A run this daemon is launching or running.
     struct ActiveRun {
         var group: String
+        /// The run's state as this actor last recorded it (the store is written, never re-read).
+        var state = RunState.notStarted
         var processGroup: ProcessGroup?
         var stopCause: StopCause?
         /// Stop requests (their grace) for the run's enforcer task.
@@ -261,13 +263,19 @@ public actor RunCoordinator: Service {
     /// The process exists: record it `Running` with its pid (needed to clean up after a crash).
     private func didLaunch(_ id: Int64, _ processGroup: ProcessGroup) async {
         active[id]?.processGroup = processGroup
-        if active[id]?.stopCause != nil { processGroup.send(SIGTERM) }
+        var state = RunState.running
+        if active[id]?.stopCause != nil {
+            // A stop came while the process was being launched.
+            processGroup.send(SIGTERM)
+            state = .stopping
+        }
+        active[id]?.state = state
         do {
-            try await store.updateRun(id: id, RunUpdate(state: .running, pid: processGroup.id, startedAt: now()))
+            try await store.updateRun(id: id, RunUpdate(state: state, pid: processGroup.id, startedAt: now()))
         } catch {
             logger.error("could not record start of run \(id): \(error)")
         }
-        hub.publish(.state(runID: id, state: .running))
+        hub.publish(.state(runID: id, state: state))
         for waiter in active[id]?.launched ?? [] { waiter.resume() }
         active[id]?.launched = []
     }
@@ -298,8 +306,8 @@ public actor RunCoordinator: Service {
             reason = launchFailure ?? "the run ended without an exit status"
         }
         do {
-            let current = try await store.run(id: id)?.state ?? .running
             // A run whose launch failed never left NotStarted; the machine takes it from there.
+            let current = active[id]?.state ?? .running
             let state = current.next(after: transition) ?? (transition == .confirmStop ? .stopped : .failed)
             try await store.updateRun(
                 id: id,
@@ -346,10 +354,13 @@ public actor RunCoordinator: Service {
     func requestStop(_ id: Int64, grace: Duration, cause: StopCause) async throws -> Bool {
         if var entry = active[id] {
             if entry.stopCause == nil { entry.stopCause = cause }
+            // Launching (no process yet): `didLaunch` sends the SIGTERM and records Stopping.
+            let recordStopping = entry.state == .running
+            if recordStopping { entry.state = .stopping }
             active[id] = entry
-            if let run = try await store.run(id: id), let stopping = run.state.next(after: .requestStop), stopping != run.state {
-                try await store.updateRun(id: id, RunUpdate(state: stopping))
-                hub.publish(.state(runID: id, state: stopping))
+            if recordStopping {
+                try await store.updateRun(id: id, RunUpdate(state: .stopping))
+                hub.publish(.state(runID: id, state: .stopping))
             }
             entry.requestStop.yield(grace)
             return true

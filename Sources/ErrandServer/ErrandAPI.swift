@@ -20,6 +20,9 @@ public struct ErrandAPI: Sendable {
     /// Longest long poll the server holds open; clients loop for longer waits.
     static let maxPoll: Double = 30
     static let pageLimit = 1000
+    /// Chunks per page when streaming a log or events: ≤ 1 MiB of 64 KiB chunks, so a download of a
+    /// huge log costs little memory.
+    static let streamPage = 16
 
     public func router() -> Router<ErrandRequestContext> {
         let router = Router(context: ErrandRequestContext.self)
@@ -138,7 +141,7 @@ public struct ErrandAPI: Sendable {
                 var formatter = LogFormatter(timestamps: timestamps)
                 while true {
                     let page = try await coordinator.output(
-                        id: id, after: after, limit: 256, wait: follow ? .seconds(Self.maxPoll) : .zero)
+                        id: id, after: after, limit: Self.streamPage, wait: follow ? .seconds(Self.maxPoll) : .zero)
                     var buffer = ByteBuffer()
                     for chunk in page.chunks where only == nil || chunk.stream == only {
                         formatter.append(chunk, to: &buffer)
@@ -168,7 +171,7 @@ public struct ErrandAPI: Sendable {
                 var after = start
                 var lastState: RunState?
                 while true {
-                    let page = try await coordinator.output(id: id, after: after, limit: 256, wait: .seconds(15))
+                    let page = try await coordinator.output(id: id, after: after, limit: Self.streamPage, wait: .seconds(15))
                     var text = ""
                     if page.run.state != lastState {
                         lastState = page.run.state

@@ -23,19 +23,20 @@ public final class SQLiteStore: Store {
         let environment = try String(decoding: JSONEncoder().encode(new.environment), as: UTF8.self)
         let argv = try String(decoding: JSONEncoder().encode(new.argv), as: UTF8.self)
         return try await pool.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO runs (name, type, state, argv, working_directory, environment, throttle_group,
                         timeout_seconds, instance, trigger, parent_id, attempt, created_at)
                     VALUES (?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     new.name ?? "", new.type.rawValue, argv, new.workingDirectory, environment, new.throttleGroup,
                     new.timeout, new.instance, new.trigger.rawValue, new.parentId, new.attempt, new.createdAt,
                 ])
             let id = db.lastInsertedRowID
             if new.name == nil {
-                try db.execute(sql: "UPDATE runs SET name = 'Job' || id WHERE id = ?", arguments: [id])
+                try db.cachedStatement(sql: "UPDATE runs SET name = 'Job' || id WHERE id = ?").execute(arguments: [id])
             }
             return try Self.fetchRun(db, id: id, reader: Receiving.defaultReader)!
         }
@@ -83,7 +84,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func updateRun(id: Int64, _ update: RunUpdate) async throws -> Run? {
+    public func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool {
         try await pool.write { db in
             var sets: [String] = []
             var arguments: StatementArguments = []
@@ -99,17 +100,17 @@ public final class SQLiteStore: Store {
             set("reason", update.reason)
             set("started_at", update.startedAt)
             set("ended_at", update.endedAt)
-            if !sets.isEmpty {
-                arguments += [id]
-                try db.execute(sql: "UPDATE runs SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
-            }
-            return try Self.fetchRun(db, id: id, reader: Receiving.defaultReader)
+            arguments += [id]
+            // Few shapes of update exist, so cached statements are reused across runs.
+            let sql = "UPDATE runs SET \(sets.isEmpty ? "id = id" : sets.joined(separator: ", ")) WHERE id = ?"
+            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            return db.changesCount > 0
         }
     }
 
     public func environment(runID: Int64) async throws -> [String: String]? {
         let json = try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT environment FROM runs WHERE id = ?", arguments: [runID])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT environment FROM runs WHERE id = ?"), arguments: [runID])
         }
         guard let json else { return nil }
         return try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
@@ -134,8 +135,8 @@ public final class SQLiteStore: Store {
                     runID, chunk.seq, chunk.stream.rawValue, chunk.time, Data(chunk.bytes),
                 ])
             }
-            try db.execute(
-                sql: "UPDATE runs SET output_seq = MAX(output_seq, ?) WHERE id = ?", arguments: [last.seq, runID])
+            try db.cachedStatement(sql: "UPDATE runs SET output_seq = MAX(output_seq, ?) WHERE id = ?")
+                .execute(arguments: [last.seq, runID])
         }
     }
 
@@ -149,19 +150,19 @@ public final class SQLiteStore: Store {
 
     public func receive(runID: Int64, reader: String, limit: Int) async throws -> [OutputChunk]? {
         try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [runID]) != nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?"), arguments: [runID]) != nil else {
                 return nil
             }
             let cursor = try Self.fetchCursor(db, runID: runID, reader: reader)
             let chunks = try Self.fetchOutput(db, runID: runID, after: cursor, limit: limit)
             let next = Receiving.advance(cursor: cursor, past: chunks, keep: false)
             if next != cursor {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO cursors (run_id, reader, position) VALUES (?, ?, ?)
                         ON CONFLICT (run_id, reader) DO UPDATE SET position = excluded.position
-                        """,
-                    arguments: [runID, reader, next])
+                        """
+                ).execute(arguments: [runID, reader, next])
             }
             return chunks
         }
@@ -181,7 +182,8 @@ public final class SQLiteStore: Store {
         """
 
     private static func fetchRun(_ db: Database, id: Int64, reader: String) throws -> Run? {
-        try Row.fetchOne(db, sql: "SELECT \(columns) FROM runs WHERE id = ?2", arguments: [reader, id]).map(decodeRun)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM runs WHERE id = ?2"), arguments: [reader, id])
+            .map(decodeRun)
     }
 
     private static func decodeRun(_ row: Row) throws -> Run {
@@ -199,7 +201,7 @@ public final class SQLiteStore: Store {
 
     private static func fetchOutput(_ db: Database, runID: Int64, after: Int64, limit: Int) throws -> [OutputChunk] {
         try Row.fetchAll(
-            db, sql: "SELECT seq, stream, time, data FROM output WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            db.cachedStatement(sql: "SELECT seq, stream, time, data FROM output WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
             arguments: [runID, after, limit]
         ).map { row in
             let data: Data = row["data"]
@@ -211,7 +213,7 @@ public final class SQLiteStore: Store {
 
     private static func fetchCursor(_ db: Database, runID: Int64, reader: String) throws -> Int64 {
         try Int64.fetchOne(
-            db, sql: "SELECT position FROM cursors WHERE run_id = ? AND reader = ?", arguments: [runID, reader]) ?? 0
+            db.cachedStatement(sql: "SELECT position FROM cursors WHERE run_id = ? AND reader = ?"), arguments: [runID, reader]) ?? 0
     }
 
     /// A `*`/`?` wildcard as a LIKE pattern (LIKE ignores ASCII case in SQLite, as PowerShell's -Name does).

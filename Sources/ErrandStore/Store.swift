@@ -12,9 +12,9 @@ public protocol Store: Sendable {
     func run(id: Int64, reader: String) async throws -> Run?
     /// Runs matching `query`, sorted by id.
     func runs(_ query: RunQuery) async throws -> [Run]
-    /// Writes the given fields of a run and returns it; nil when there is no such run.
+    /// Writes the given fields of a run; false when there is no such run.
     @discardableResult
-    func updateRun(id: Int64, _ update: RunUpdate) async throws -> Run?
+    func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool
     /// The environment the run's process gets (kept apart from ``Run``: it may hold secrets).
     func environment(runID: Int64) async throws -> [String: String]?
     /// Deletes a run with its output and cursors; false when there was no such run.

@@ -59,8 +59,8 @@ enum StoreContract {
         let started = t0.addingTimeInterval(1)
         _ = try await store.updateRun(id: run.id, RunUpdate(state: .running, pid: 4242, startedAt: started))
         let ended = t0.addingTimeInterval(2)
-        let updated = try #require(
-            try await store.updateRun(id: run.id, RunUpdate(state: .failed, exitCode: 3, reason: "exited with code 3", endedAt: ended)))
+        #expect(try await store.updateRun(id: run.id, RunUpdate(state: .failed, exitCode: 3, reason: "exited with code 3", endedAt: ended)))
+        let updated = try #require(try await store.run(id: run.id))
         #expect(updated.state == .failed)
         #expect(updated.pid == 4242)
         #expect(updated.exitCode == 3)
@@ -68,7 +68,7 @@ enum StoreContract {
         #expect(updated.reason == "exited with code 3")
         #expect(abs(updated.startedAt!.timeIntervalSince(started)) < 0.001)
         #expect(abs(updated.endedAt!.timeIntervalSince(ended)) < 0.001)
-        #expect(try await store.updateRun(id: 999_999, RunUpdate(state: .failed)) == nil)
+        #expect(try await store.updateRun(id: 999_999, RunUpdate(state: .failed)) == false)
     }
 
     static func outputPaging(_ store: any Store) async throws {
