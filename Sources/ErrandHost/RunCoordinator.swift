@@ -38,6 +38,7 @@ public actor RunCoordinator: Service {
         var group: String
         /// The run's state as this actor last recorded it (the store is written, never re-read).
         var state = RunState.notStarted
+        var startedAt: Date?
         var processGroup: ProcessGroup?
         var stopCause: StopCause?
         /// Stop requests (their grace) for the run's enforcer task.
@@ -166,8 +167,17 @@ public actor RunCoordinator: Service {
         created[run.id] = (run, environment)
         throttle.enqueue(run.id, group: group)
         dispatch()
-        if let launching = active[run.id], launching.processGroup == nil {
+        guard active[run.id] != nil else { return run }  // queued: NotStarted as created
+        if active[run.id]?.processGroup == nil {
             await withCheckedContinuation { active[run.id]?.launched.append($0) ?? $0.resume() }
+        }
+        // Still running: what the store holds is known here, so no read is needed.
+        if let launched = active[run.id], let processGroup = launched.processGroup {
+            var current = run
+            current.state = launched.state
+            current.pid = processGroup.id
+            current.startedAt = launched.startedAt
+            return current
         }
         return try await store.run(id: run.id) ?? run
     }
@@ -269,9 +279,11 @@ public actor RunCoordinator: Service {
             processGroup.send(SIGTERM)
             state = .stopping
         }
+        let startedAt = now()
         active[id]?.state = state
+        active[id]?.startedAt = startedAt
         do {
-            try await store.updateRun(id: id, RunUpdate(state: state, pid: processGroup.id, startedAt: now()))
+            try await store.updateRun(id: id, RunUpdate(state: state, pid: processGroup.id, startedAt: startedAt))
         } catch {
             logger.error("could not record start of run \(id): \(error)")
         }
