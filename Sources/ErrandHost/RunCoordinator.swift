@@ -35,7 +35,6 @@ public actor RunCoordinator: Service {
 
     /// A run this daemon is launching or running.
     struct ActiveRun {
-        var group: String
         /// The run's state as this actor last recorded it (the store is written, never re-read).
         var state = RunState.notStarted
         var startedAt: Date?
@@ -47,8 +46,7 @@ public actor RunCoordinator: Service {
         /// Callers of `start` waiting for the process to exist.
         var launched: [CheckedContinuation<Void, Never>] = []
 
-        init(group: String) {
-            self.group = group
+        init() {
             (stopRequests, requestStop) = AsyncStream<Duration>.makeStream()
         }
     }
@@ -185,7 +183,7 @@ public actor RunCoordinator: Service {
     /// Hands every run that may start now to the service's task group.
     private func dispatch() {
         for id in throttle.takeStartable() {
-            active[id] = ActiveRun(group: ThrottleGroup.default)
+            active[id] = ActiveRun()
             launchQueue.yield(id)
         }
     }
@@ -199,15 +197,14 @@ public actor RunCoordinator: Service {
         let environment: [String: String]
         do {
             guard let (found, env) = try await launchDetails(id) else {
-                return finishBookkeeping(id, group: ThrottleGroup.default)
+                return finishBookkeeping(id)
             }
             run = found
             environment = env
         } catch {
             logger.error("could not load run \(id): \(error)")
-            return finishBookkeeping(id, group: ThrottleGroup.default)
+            return finishBookkeeping(id)
         }
-        active[id]?.group = run.throttleGroup
 
         var env = environment
         env["ERRAND_RUN_ID"] = String(id)
@@ -257,7 +254,7 @@ public actor RunCoordinator: Service {
         capture.finish()
         await written
         await record(id, status: status, launchFailure: launchFailure)
-        finishBookkeeping(id, group: run.throttleGroup)
+        finishBookkeeping(id)
     }
 
     /// The run and its environment: kept from `start` when this daemon created it (no store read
@@ -331,12 +328,12 @@ public actor RunCoordinator: Service {
         }
     }
 
-    private func finishBookkeeping(_ id: Int64, group: String) {
+    private func finishBookkeeping(_ id: Int64) {
         if let entry = active.removeValue(forKey: id) {
             entry.requestStop.finish()
             for waiter in entry.launched { waiter.resume() }
         }
-        throttle.finished(id, group: group)
+        throttle.finished(id)
         dispatch()
     }
 

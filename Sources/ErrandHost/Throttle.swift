@@ -7,6 +7,7 @@ public struct Throttle: Sendable {
     private var limits: [String: Int] = [:]
     private var queued: [String: [Int64]] = [:]
     private var running: [String: Set<Int64>] = [:]
+    private var groupOfRunning: [Int64: String] = [:]
 
     public init(defaultLimit: Int) {
         precondition(defaultLimit >= 1)
@@ -36,8 +37,9 @@ public struct Throttle: Sendable {
         return false
     }
 
-    /// Frees the run's slot.
-    public mutating func finished(_ id: Int64, group: String) {
+    /// Frees the run's slot in whatever group it runs.
+    public mutating func finished(_ id: Int64) {
+        guard let group = groupOfRunning.removeValue(forKey: id) else { return }
         running[group]?.remove(id)
     }
 
@@ -50,6 +52,7 @@ public struct Throttle: Sendable {
             let taken = ids.prefix(free)
             queued[group]!.removeFirst(taken.count)
             running[group, default: []].formUnion(taken)
+            for id in taken { groupOfRunning[id] = group }
             startable.append(contentsOf: taken)
         }
         return startable.sorted()

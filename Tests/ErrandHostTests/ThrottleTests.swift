@@ -9,10 +9,10 @@ struct ThrottleTests {
         for id in 1...5 { throttle.enqueue(Int64(id), group: "default") }
         #expect(throttle.takeStartable() == [1, 2])
         #expect(throttle.takeStartable() == [])
-        throttle.finished(2, group: "default")
+        throttle.finished(2)
         #expect(throttle.takeStartable() == [3])
-        throttle.finished(1, group: "default")
-        throttle.finished(3, group: "default")
+        throttle.finished(1)
+        throttle.finished(3)
         #expect(throttle.takeStartable() == [4, 5])
         #expect(throttle.queuedCount(of: "default") == 0)
     }
@@ -26,6 +26,10 @@ struct ThrottleTests {
         #expect(throttle.takeStartable() == [1, 2, 3, 10])
         #expect(throttle.runningCount(of: "wide") == 3)
         #expect(throttle.limit(of: "other") == 1)
+        throttle.finished(2)
+        throttle.finished(99)  // unknown ids are ignored
+        #expect(throttle.takeStartable() == [4])
+        #expect(throttle.runningCount(of: "wide") == 3)
     }
 
     @Test("a queued run can be cancelled; a running one is not in the queue")
@@ -38,7 +42,7 @@ struct ThrottleTests {
         let cancelledRunning = throttle.cancel(1)
         #expect(cancelledQueued)
         #expect(!cancelledRunning)
-        throttle.finished(1, group: "g")
+        throttle.finished(1)
         #expect(throttle.takeStartable() == [])
     }
 }
