@@ -4,6 +4,8 @@ import Foundation
 public struct Run: Codable, Sendable, Equatable, Identifiable {
     public var id: Int64
     public var name: String
+    /// The deployed job this run belongs to; nil for ad-hoc runs.
+    public var job: String?
     public var type: RunType
     public var state: RunState
     /// True while the run is not finished or output exists that the default reader has not received.
@@ -31,7 +33,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     public var outputSeq: Int64
 
     public init(
-        id: Int64, name: String, type: RunType = .backgroundJob, state: RunState = .notStarted,
+        id: Int64, name: String, job: String? = nil, type: RunType = .backgroundJob, state: RunState = .notStarted,
         hasMoreData: Bool = true, location: String, argv: [String], workingDirectory: String? = nil,
         throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil, trigger: TriggerKind = .manual,
         parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
@@ -39,6 +41,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     ) {
         self.id = id
         self.name = name
+        self.job = job
         self.type = type
         self.state = state
         self.hasMoreData = hasMoreData

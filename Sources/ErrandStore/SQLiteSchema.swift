@@ -49,6 +49,28 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: jobs, schedule ticks, runs of jobs") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN job_name TEXT;
+                    CREATE INDEX runs_by_job ON runs (job_name, id);
+                    CREATE TABLE jobs (
+                        name TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        package_digest TEXT NOT NULL,
+                        settings TEXT NOT NULL,
+                        enabled INTEGER NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        updated_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE schedule_ticks (
+                        job_name TEXT NOT NULL,
+                        due_at DATETIME NOT NULL,
+                        run_id INTEGER NOT NULL,
+                        PRIMARY KEY (job_name, due_at)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

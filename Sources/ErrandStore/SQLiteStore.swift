@@ -20,27 +20,102 @@ public final class SQLiteStore: Store {
     }
 
     public func createRun(_ new: NewRun) async throws -> Run {
-        let environment = try String(decoding: JSONEncoder().encode(new.environment), as: UTF8.self)
-        let argv = try String(decoding: JSONEncoder().encode(new.argv), as: UTF8.self)
+        let encoded = try EncodedRun(new)
+        return try await pool.write { db in try Self.insertRun(db, new, encoded) }
+    }
+
+    public func claimTick(job: String, due: Date, run new: NewRun) async throws -> Run? {
+        let encoded = try EncodedRun(new)
         return try await pool.write { db in
+            let claimed = try db.cachedStatement(
+                sql: "INSERT INTO schedule_ticks (job_name, due_at, run_id) VALUES (?, ?, 0) ON CONFLICT DO NOTHING"
+            )
+            try claimed.execute(arguments: [job, due])
+            guard db.changesCount > 0 else { return nil }
+            let run = try Self.insertRun(db, new, encoded)
+            try db.cachedStatement(sql: "UPDATE schedule_ticks SET run_id = ? WHERE job_name = ? AND due_at = ?")
+                .execute(arguments: [run.id, job, due])
+            return run
+        }
+    }
+
+    /// A new run's JSON columns, encoded before entering the write transaction.
+    private struct EncodedRun {
+        let argv: String
+        let environment: String
+
+        init(_ new: NewRun) throws {
+            argv = String(decoding: try JSONEncoder().encode(new.argv), as: UTF8.self)
+            environment = String(decoding: try JSONEncoder().encode(new.environment), as: UTF8.self)
+        }
+    }
+
+    private static func insertRun(_ db: Database, _ new: NewRun, _ encoded: EncodedRun) throws -> Run {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
+                    timeout_seconds, instance, trigger, parent_id, attempt, created_at)
+                VALUES (?, ?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                new.name ?? "", new.job, new.type.rawValue, encoded.argv, new.workingDirectory, encoded.environment,
+                new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.parentId, new.attempt,
+                new.createdAt,
+            ])
+        let id = db.lastInsertedRowID
+        if new.name == nil {
+            try db.cachedStatement(sql: "UPDATE runs SET name = 'Job' || id WHERE id = ?").execute(arguments: [id])
+        }
+        return try fetchRun(db, id: id, reader: Receiving.defaultReader)!
+    }
+
+    // MARK: - Jobs
+
+    public func saveJob(_ job: JobRecord) async throws {
+        try await pool.write { db in
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO runs (name, type, state, argv, working_directory, environment, throttle_group,
-                        timeout_seconds, instance, trigger, parent_id, attempt, created_at)
-                    VALUES (?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO jobs (name, kind, package_digest, settings, enabled, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, package_digest = excluded.package_digest,
+                        settings = excluded.settings, enabled = excluded.enabled, updated_at = excluded.updated_at
                     """
             ).execute(
                 arguments: [
-                    new.name ?? "", new.type.rawValue, argv, new.workingDirectory, environment, new.throttleGroup,
-                    new.timeout, new.instance, new.trigger.rawValue, new.parentId, new.attempt, new.createdAt,
+                    job.name, job.kind, job.packageDigest, job.settings, job.enabled, job.createdAt, job.updatedAt,
                 ])
-            let id = db.lastInsertedRowID
-            if new.name == nil {
-                try db.cachedStatement(sql: "UPDATE runs SET name = 'Job' || id WHERE id = ?").execute(arguments: [id])
-            }
-            return try Self.fetchRun(db, id: id, reader: Receiving.defaultReader)!
         }
     }
+
+    public func job(named name: String) async throws -> JobRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE name = ?"), arguments: [name])
+                .map(Self.decodeJob)
+        }
+    }
+
+    public func jobs() async throws -> [JobRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM jobs ORDER BY name").map(Self.decodeJob)
+        }
+    }
+
+    public func deleteJob(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM schedule_ticks WHERE job_name = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func decodeJob(_ row: Row) -> JobRecord {
+        JobRecord(
+            name: row["name"], kind: row["kind"], packageDigest: row["package_digest"], settings: row["settings"],
+            enabled: row["enabled"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    // MARK: - Runs
 
     public func run(id: Int64, reader: String) async throws -> Run? {
         try await pool.read { db in try Self.fetchRun(db, id: id, reader: reader) }
@@ -57,6 +132,10 @@ public final class SQLiteStore: Store {
             if !query.names.isEmpty {
                 clauses.append("(" + query.names.map { _ in "name LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
                 arguments += StatementArguments(query.names.map(Self.likePattern))
+            }
+            if !query.jobs.isEmpty {
+                clauses.append("job_name IN (\(Array(repeating: "?", count: query.jobs.count).joined(separator: ",")))")
+                arguments += StatementArguments(query.jobs)
             }
             if !query.states.isEmpty {
                 clauses.append("state IN (\(Array(repeating: "?", count: query.states.count).joined(separator: ",")))")
@@ -176,7 +255,7 @@ public final class SQLiteStore: Store {
         """
 
     private static let columns = """
-        id, name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
+        id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
         (\(hasMoreDataSQL)) AS has_more_data
         """
@@ -189,7 +268,7 @@ public final class SQLiteStore: Store {
     private static func decodeRun(_ row: Row) throws -> Run {
         let argvJSON: String = row["argv"]
         return Run(
-            id: row["id"], name: row["name"], type: RunType(rawValue: row["type"]) ?? .backgroundJob,
+            id: row["id"], name: row["name"], job: row["job_name"], type: RunType(rawValue: row["type"]) ?? .backgroundJob,
             state: RunState(rawValue: row["state"]) ?? .failed, hasMoreData: row["has_more_data"],
             location: row["instance"], argv: try JSONDecoder().decode([String].self, from: Data(argvJSON.utf8)),
             workingDirectory: row["working_directory"], throttleGroup: row["throttle_group"],

@@ -21,6 +21,20 @@ public protocol Store: Sendable {
     @discardableResult
     func deleteRun(id: Int64) async throws -> Bool
 
+    /// Inserts or replaces a job (by name), keeping its `createdAt` when it existed.
+    func saveJob(_ job: JobRecord) async throws
+    func job(named name: String) async throws -> JobRecord?
+    /// Every job, sorted by name.
+    func jobs() async throws -> [JobRecord]
+    /// Deletes a job; its runs stay in history. False when there was no such job.
+    @discardableResult
+    func deleteJob(named name: String) async throws -> Bool
+
+    /// Exactly-once scheduling: records the tick (job, due time) and creates its run in one
+    /// transaction, or returns nil when that tick was already claimed (by this instance before a
+    /// restart, or by another instance of a cluster). The uniqueness of (job, due) decides, not luck.
+    func claimTick(job: String, due: Date, run: NewRun) async throws -> Run?
+
     /// Appends chunks (already numbered, in order) in one transaction.
     func appendOutput(runID: Int64, _ chunks: [OutputChunk]) async throws
     /// Chunks with `seq > after`, in order, at most `limit`.
@@ -35,6 +49,8 @@ public protocol Store: Sendable {
 /// The fields of a new run.
 public struct NewRun: Sendable, Equatable {
     public var name: String?
+    /// The deployed job this run belongs to (nil for ad-hoc runs).
+    public var job: String?
     public var type: RunType
     public var argv: [String]
     public var workingDirectory: String?
@@ -50,9 +66,11 @@ public struct NewRun: Sendable, Equatable {
     public init(
         name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,
         environment: [String: String] = [:], throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil,
-        instance: String, trigger: TriggerKind = .manual, parentId: Int64? = nil, attempt: Int = 1, createdAt: Date
+        instance: String, trigger: TriggerKind = .manual, parentId: Int64? = nil, attempt: Int = 1, createdAt: Date,
+        job: String? = nil
     ) {
         self.name = name
+        self.job = job
         self.type = type
         self.argv = argv
         self.workingDirectory = workingDirectory
@@ -97,6 +115,8 @@ public struct RunQuery: Sendable, Equatable {
     /// Name patterns with `*` and `?` wildcards, matched without regard to case.
     public var names: [String] = []
     public var states: [RunState] = []
+    /// Runs of these deployed jobs.
+    public var jobs: [String] = []
     public var hasMoreData: Bool?
     /// Only runs with an id greater / smaller than this.
     public var after: Int64?
@@ -110,9 +130,10 @@ public struct RunQuery: Sendable, Equatable {
     public init(
         ids: [Int64] = [], names: [String] = [], states: [RunState] = [], hasMoreData: Bool? = nil,
         after: Int64? = nil, before: Int64? = nil, newest: Int? = nil, limit: Int? = nil,
-        reader: String = Receiving.defaultReader
+        reader: String = Receiving.defaultReader, jobs: [String] = []
     ) {
         self.ids = ids
+        self.jobs = jobs
         self.names = names
         self.states = states
         self.hasMoreData = hasMoreData

@@ -19,6 +19,8 @@ enum StoreContract {
         ("deleting a run deletes its output and cursors; ids are not reused", deletion),
         ("environment is kept apart from the run", environment),
         ("unknown runs are nil, not errors", unknownRuns),
+        ("jobs are saved, replaced by name, listed and deleted", jobs),
+        ("a schedule tick is claimed exactly once, with its run", ticks),
     ]
 
     static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
@@ -159,5 +161,53 @@ enum StoreContract {
     static func unknownRuns(_ store: any Store) async throws {
         #expect(try await store.run(id: 424_242) == nil)
         #expect(try await store.runs(RunQuery(ids: [424_242])).isEmpty)
+    }
+
+    static func jobs(_ store: any Store) async throws {
+        let first = JobRecord(name: "report", kind: "triggered", packageDigest: "aa", createdAt: t0, updatedAt: t0)
+        try await store.saveJob(first)
+        try await store.saveJob(JobRecord(name: "alpha", kind: "continuous", packageDigest: "bb", createdAt: t0, updatedAt: t0))
+        let later = t0.addingTimeInterval(60)
+        try await store.saveJob(
+            JobRecord(
+                name: "report", kind: "scheduled", packageDigest: "cc", settings: #"{"schedule":"0 * * * *"}"#,
+                enabled: false, createdAt: later, updatedAt: later))
+        let replaced = try #require(try await store.job(named: "report"))
+        #expect(replaced.kind == "scheduled")
+        #expect(replaced.packageDigest == "cc")
+        #expect(replaced.settings == #"{"schedule":"0 * * * *"}"#)
+        #expect(replaced.enabled == false)
+        #expect(abs(replaced.createdAt.timeIntervalSince(t0)) < 0.001)
+        #expect(abs(replaced.updatedAt.timeIntervalSince(later)) < 0.001)
+        #expect(try await store.jobs().map(\.name) == ["alpha", "report"])
+        #expect(try await store.deleteJob(named: "alpha"))
+        #expect(try await store.deleteJob(named: "alpha") == false)
+        #expect(try await store.job(named: "alpha") == nil)
+    }
+
+    static func ticks(_ store: any Store) async throws {
+        var new = newRun(["report.sh"])
+        new.job = "report"
+        new.trigger = .schedule
+        let due = t0.addingTimeInterval(3600)
+        let run = try #require(try await store.claimTick(job: "report", due: due, run: new))
+        #expect(run.job == "report")
+        #expect(run.trigger == .schedule)
+        #expect(try await store.claimTick(job: "report", due: due, run: new) == nil)
+        var other = new
+        other.job = "other"
+        #expect(try await store.claimTick(job: "other", due: due, run: other) != nil)
+        // Racing claimers of one tick: exactly one run is created.
+        let next = due.addingTimeInterval(3600)
+        let scheduled = new
+        let winners = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await store.claimTick(job: "report", due: next, run: scheduled) == nil ? 0 : 1 }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(winners == 1)
+        #expect(try await store.runs(RunQuery(jobs: ["report"])).count == 2)
+        #expect(try await store.runs(RunQuery(jobs: ["nothing"])).isEmpty)
     }
 }

@@ -1,0 +1,31 @@
+import Foundation
+
+/// A deployed job as the store keeps it. The store does not interpret settings: they are the job's
+/// `settings.job` JSON, validated by ErrandJobs before they get here.
+public struct JobRecord: Sendable, Equatable {
+    /// Unique; the job's name (`^[A-Za-z0-9][A-Za-z0-9_-]*$`).
+    public var name: String
+    /// `triggered`, `continuous` or `scheduled`.
+    public var kind: String
+    /// The content digest of the job's package (its folder under `packages/`).
+    public var packageDigest: String
+    /// The `settings.job` JSON text.
+    public var settings: String
+    /// Whether a continuous job should run (`errand job start|stop`), kept across restarts.
+    public var enabled: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        name: String, kind: String, packageDigest: String, settings: String = "{}", enabled: Bool = true,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.name = name
+        self.kind = kind
+        self.packageDigest = packageDigest
+        self.settings = settings
+        self.enabled = enabled
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
