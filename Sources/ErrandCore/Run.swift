@@ -63,12 +63,6 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         self.endedAt = endedAt
         self.outputSeq = outputSeq
     }
-
-    /// How long it ran, or has been running as of `now`.
-    public func duration(now: Date) -> TimeInterval? {
-        guard let startedAt else { return nil }
-        return (endedAt ?? now).timeIntervalSince(startedAt)
-    }
 }
 
 /// Names of throttle groups.

@@ -20,14 +20,6 @@ public enum RunState: String, Codable, Sendable, CaseIterable, Hashable {
         }
     }
 
-    /// States in which a process of the run may exist and must be watched or stopped.
-    public var isActive: Bool {
-        switch self {
-        case .running, .stopping, .blocked, .disconnected: true
-        default: false
-        }
-    }
-
     /// Parses a state name the way users type it: any case, with or without the camel hump.
     public init?(userInput: String) {
         let wanted = userInput.lowercased()
