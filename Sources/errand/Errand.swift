@@ -9,9 +9,9 @@ struct Errand: AsyncParsableCommand {
         commandName: "errand",
         abstract: "Run commands in the background and get their output back later.",
         discussion: """
-            Jobs live in the daemon (`errand serve`), not in your terminal: closing it never kills them,
-            and their output is kept until you remove the run. If no daemon answers at the default
-            address, the client starts one in the background (turn that off with --no-autostart or
+            Jobs live in the daemon (`errand serve`), not in your terminal: closing it never kills them, \
+            and their output is kept until you remove the run. If no daemon answers at the default \
+            address, the client starts one in the background (turn that off with --no-autostart or \
             ERRAND_NO_AUTOSTART=1).
 
             Exit codes: 0 success, 1 error (message on stderr), 2 usage, 124 `wait` timed out.

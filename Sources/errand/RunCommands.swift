@@ -10,7 +10,7 @@ struct StartCommand: AsyncParsableCommand {
         commandName: "start",
         abstract: "Start a command as a background run and return at once (Start-Job).",
         discussion: """
-            The run gets your working directory and environment, as `COMMAND &` would, plus
+            The run gets your working directory and environment, as `COMMAND &` would, plus \
             ERRAND_RUN_ID and ERRAND_JOB_NAME. Arguments are passed as they are, never re-parsed by a shell.
             Example: errand start --name backup -- tar czf /tmp/home.tgz /home
             """)
@@ -137,7 +137,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receive", abstract: "Print output not yet received, Output on stdout and Error on stderr (Receive-Job).",
         discussion: """
-            Each receive moves the run's cursor past what it printed, so the next one prints only newer
+            Each receive moves the run's cursor past what it printed, so the next one prints only newer \
             output. Unlike PowerShell, nothing is deleted: `errand logs` always shows everything.
             """)
 

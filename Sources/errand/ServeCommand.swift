@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the Errand daemon (API, run host) in the foreground.",
         discussion: """
-            Settings come from options, else the environment (ERRAND_LISTEN, ERRAND_DATA_DIR,
+            Settings come from options, else the environment (ERRAND_LISTEN, ERRAND_DATA_DIR, \
             ERRAND_THROTTLE_LIMIT), else defaults. The data dir holds errand.sqlite (runs and their output).
             """
     )
