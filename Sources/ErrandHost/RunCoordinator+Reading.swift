@@ -39,20 +39,30 @@ extension RunCoordinator {
         id: Int64, reader: String, keep: Bool, limit: Int, wait: Duration = .zero
     ) async throws -> OutputPage {
         let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
-            let run = try await self.existingRun(id, reader: reader)
+            // The state is read first: a run seen finished has all its output stored already.
+            var run = try await self.existingRun(id, reader: reader)
             let chunks: [OutputChunk]
+            let cursor: Int64
             if keep {
-                let cursor = try await self.store.cursor(runID: id, reader: reader)
-                chunks = try await self.store.output(runID: id, after: cursor, limit: limit)
+                let position = try await self.store.cursor(runID: id, reader: reader)
+                chunks = try await self.store.output(runID: id, after: position, limit: limit)
+                cursor = position
             } else {
                 guard let received = try await self.store.receive(runID: id, reader: reader, limit: limit) else {
                     throw ErrandError.noSuchRun(id)
                 }
                 chunks = received
+                if let last = chunks.last {
+                    cursor = last.seq
+                } else {
+                    cursor = try await self.store.cursor(runID: id, reader: reader)
+                }
             }
             if chunks.isEmpty && !run.state.isFinished { return nil }
-            let after = try await self.existingRun(id, reader: reader)
-            return OutputPage(chunks: chunks, next: chunks.last?.seq ?? 0, run: after)
+            run.outputSeq = max(run.outputSeq, chunks.last?.seq ?? 0)
+            run.hasMoreData = Receiving.hasMoreData(state: run.state, lastSeq: run.outputSeq, cursor: cursor)
+            // `next` continues after this page: past its last chunk, else from the reader's cursor.
+            return OutputPage(chunks: chunks, next: chunks.last?.seq ?? cursor, run: run)
         }
         if let page { return page }
         return OutputPage(

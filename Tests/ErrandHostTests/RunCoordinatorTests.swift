@@ -73,6 +73,25 @@ struct RunCoordinatorTests {
         }
     }
 
+    @Test("receive pages continue from the reader's cursor, kept or consumed")
+    func receivePositions() async throws {
+        try await Fixture().serving { coordinator in
+            let run = try await coordinator.start(request(["sh", "-c", "echo one; echo two >&2"]))
+            _ = try await finish(coordinator, run.id)
+            let consumed = try await coordinator.receive(id: run.id, reader: "r", keep: false, limit: 1)
+            #expect(consumed.next == consumed.chunks.last?.seq)
+            #expect(consumed.run.hasMoreData)
+            let rest = try await coordinator.receive(id: run.id, reader: "r", keep: false, limit: 100)
+            #expect(rest.run.hasMoreData == false)
+            let empty = try await coordinator.receive(id: run.id, reader: "r", keep: true, limit: 100)
+            #expect(empty.chunks.isEmpty)
+            #expect(empty.next == rest.next)
+            #expect(empty.next > 0)
+            let emptyConsuming = try await coordinator.receive(id: run.id, reader: "r", keep: false, limit: 100)
+            #expect(emptyConsuming.next == rest.next)
+        }
+    }
+
     @Test("the run gets its environment, working directory and ERRAND_* variables; argv is not re-parsed")
     func environmentAndArguments() async throws {
         try await Fixture().serving { coordinator in
