@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "ErrandHost",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandRunner",
+                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandJobs", "ErrandSchedule",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "ErrandServer",
             dependencies: [
-                "ErrandCore", "ErrandHost", "ErrandStore",
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "errand",
             dependencies: [
-                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient",
+                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient", "ErrandJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
-            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandHost"],
+            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandHost", "ErrandJobs"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
