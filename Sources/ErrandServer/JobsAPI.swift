@@ -65,7 +65,7 @@ struct JobsAPI: Sendable {
         let bytes = try await request.body.collect(upTo: 1 << 20)
         let body: TriggerRequest
         do {
-            body = bytes.readableBytes == 0 ? TriggerRequest() : try JSONDecoder().decode(TriggerRequest.self, from: bytes)
+            body = bytes.readableBytes == 0 ? TriggerRequest() : try JSONDecoder().decode(TriggerRequest.self, from: Data(bytes.readableBytesView))
         } catch {
             throw ErrandError.badRequest("the body must be JSON like {\"arguments\": [\"a\", \"b c\"]} (or empty)")
         }
