@@ -65,7 +65,8 @@ struct JobsAPI: Sendable {
         let bytes = try await request.body.collect(upTo: 1 << 20)
         let body: TriggerRequest
         do {
-            body = bytes.readableBytes == 0 ? TriggerRequest() : try JSONDecoder().decode(TriggerRequest.self, from: Data(bytes.readableBytesView))
+            let data = Data(bytes.readableBytesView)
+            body = data.isEmpty ? TriggerRequest() : try JSONDecoder().decode(TriggerRequest.self, from: data)
         } catch {
             throw ErrandError.badRequest("the body must be JSON like {\"arguments\": [\"a\", \"b c\"]} (or empty)")
         }
