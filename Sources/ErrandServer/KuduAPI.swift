@@ -32,6 +32,7 @@ struct KuduAPI: Sendable {
 
     func addRoutes(to router: Router<ErrandRequestContext>) {
         let kudu = router.group().add(middleware: KuduErrorMiddleware())
+        kudu.get("api/triggeredwebjobsswagger", use: swagger)
         for family in Self.families {
             if let all = family.all { kudu.get(RouterPath(all), use: listAll) }
             for type in Kudu.JobType.allCases {
@@ -121,6 +122,12 @@ struct KuduAPI: Sendable {
         return Response(status: .ok)
     }
 
+    @Sendable func swagger(_ request: Request, context: ErrandRequestContext) async throws -> Response {
+        let names = try await jobs.list().filter { Kudu.JobType(kind: $0.kind) == .triggered }.map(\.name)
+        let origin = Self.origin(of: request)
+        return try Self.json(KuduSwagger(jobs: names, scheme: origin.scheme, host: origin.host), request: nil)
+    }
+
     // MARK: - Settings
 
     /// `GET …/settings`: `settings.job` as stored (`{}` when there is none).
@@ -199,14 +206,20 @@ struct KuduAPI: Sendable {
     /// `scheme://authority` as the client addressed the daemon (Kudu builds its URLs from the request):
     /// `X-Forwarded-Proto`/`X-Forwarded-Host` from a proxy in front, else the Host header.
     static func base(of request: Request) -> String {
+        let origin = origin(of: request)
+        return "\(origin.scheme)://\(origin.host)"
+    }
+
+    static func origin(of request: Request) -> (scheme: String, host: String) {
         func first(_ name: String) -> String? {
             guard let field = HTTPField.Name(name), let value = request.headers[field] else { return nil }
             let part = value.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
             return part?.isEmpty == false ? part : nil
         }
-        let scheme = first("X-Forwarded-Proto") ?? request.head.scheme ?? "http"
-        let host = first("X-Forwarded-Host") ?? request.head.authority ?? "127.0.0.1:7420"
-        return "\(scheme)://\(host)"
+        return (
+            first("X-Forwarded-Proto") ?? request.head.scheme ?? "http",
+            first("X-Forwarded-Host") ?? request.head.authority ?? "127.0.0.1:7420"
+        )
     }
 
     /// A JSON body (Kudu's field names; nulls written). With `etag`, the body's tag is sent and a matching

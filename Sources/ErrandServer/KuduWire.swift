@@ -295,3 +295,50 @@ struct KuduJob: Encodable, Sendable {
 struct KuduHistory: Encodable, Sendable {
     var runs: [KuduRun]
 }
+
+/// `GET /api/triggeredwebjobsswagger`: Kudu's Swagger 2.0 document ("WebJobs as microservice") with one
+/// `POST /api/triggeredjobs/{name}/run` per triggered job, so API tools can call them. `host` and `schemes`
+/// are the daemon's as the client reached it, where Kudu writes `placeHolder` and `https`.
+struct KuduSwagger: Encodable, Sendable {
+    struct Info: Encodable, Sendable {
+        var version = "v1"
+        var title = "WebJobs"
+    }
+
+    struct Parameter: Encodable, Sendable {
+        var name = "arguments"
+        var `in` = "query"
+        var description = "Web Job Arguments"
+        var required = false
+        var type = "string"
+    }
+
+    struct Description: Encodable, Sendable {
+        var description = "Success"
+    }
+
+    struct Operation: Encodable, Sendable {
+        var deprecated = false
+        var operationId: String
+        var consumes: [String] = []
+        var produces: [String] = []
+        var responses = ["200": Description(), "default": Description()]
+        var parameters = [Parameter()]
+    }
+
+    struct PathItem: Encodable, Sendable {
+        var post: Operation
+    }
+
+    var swagger = "2.0"
+    var info = Info()
+    var host: String
+    var schemes: [String]
+    var paths: [String: PathItem]
+
+    init(jobs: [String], scheme: String, host: String) {
+        self.host = host
+        schemes = [scheme]
+        paths = Dictionary(uniqueKeysWithValues: jobs.map { ("/api/triggeredjobs/\($0)/run", PathItem(post: Operation(operationId: $0))) })
+    }
+}

@@ -108,6 +108,18 @@ struct KuduFormatTests {
         #expect(!Kudu.matches(ifNoneMatch: nil, etag: tag))
     }
 
+    @Test("the Swagger document names one run operation per triggered job, as Kudu's")
+    func swagger() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let text = String(decoding: try encoder.encode(KuduSwagger(jobs: ["nightly"], scheme: "http", host: "h:1")), as: UTF8.self)
+        #expect(
+            text == #"{"host":"h:1","info":{"title":"WebJobs","version":"v1"},"paths":{"/api/triggeredjobs/nightly/run":{"post":"#
+                + #"{"consumes":[],"deprecated":false,"operationId":"nightly","parameters":[{"description":"Web Job Arguments","#
+                + #""in":"query","name":"arguments","required":false,"type":"string"}],"produces":[],"responses":{"200":"#
+                + #"{"description":"Success"},"default":{"description":"Success"}}}}},"schemes":["http"],"swagger":"2.0"}"#)
+    }
+
     @Test("run_command is the entry point's script")
     func runCommand() {
         #expect(KuduJob.script(of: ["/bin/sh", "run.sh"]) == "run.sh")
@@ -424,6 +436,9 @@ struct KuduAPITests {
                 try await client.execute(uri: alias, method: .get) { #expect($0.status == .ok, "\(alias)") }
             }
             #expect(try await client.execute(uri: "/api/jobs", method: .get) { try Self.array($0) }.count == 2)
+            let swagger = try await client.execute(uri: "/api/triggeredwebjobsswagger", method: .get) { try Self.object($0) }
+            #expect((swagger["paths"] as? Object).map { Array($0.keys) } == ["/api/triggeredjobs/once/run"])
+            #expect(swagger["host"] as? String == "localhost")
             try await client.execute(uri: "/api/continuouswebjobs/ticker", method: .delete) { #expect($0.status == .ok) }
             try await client.execute(uri: "/api/continuouswebjobs/ticker", method: .get) { #expect($0.status == .notFound) }
         }
