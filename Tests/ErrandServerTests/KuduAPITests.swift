@@ -346,6 +346,61 @@ struct KuduAPITests {
         }
     }
 
+    @Test("a name Errand does not allow is a plain-text 400 before the body is read")
+    func badName() async throws {
+        try await APITests().withAPI { client in
+            try await client.execute(
+                uri: "/api/triggeredwebjobs/Xyz.WebJob", method: .put, headers: Self.zipHeaders,
+                body: try Self.zip(["run.sh": "#!/bin/sh\n"])
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("job name"))
+            }
+        }
+    }
+
+    @Test("schedule ticks are 'Schedule - <expr>'; overlap queue accepts a second run as Initializing")
+    func scheduleAndQueue() async throws {
+        try await APITests().withAPI { client in
+            try await client.execute(
+                uri: "/api/triggeredwebjobs/tick", method: .put, headers: Self.zipHeaders,
+                body: try Self.zip(["run.sh": "#!/bin/sh\necho tick\n", "settings.job": #"{"schedule": "* * * * * *"}"#])
+            ) { #expect($0.status == .ok) }
+            let job = try await Self.poll(client, "/api/triggeredwebjobs/tick", seconds: 10) { $0["latest_run"] is Object }
+            #expect((job["latest_run"] as? Object)?["trigger"] as? String == "Schedule - * * * * * *")
+            #expect((job["settings"] as? Object)?["schedule"] as? String == "* * * * * *")
+
+            try await client.execute(
+                uri: "/api/triggeredwebjobs/queued", method: .put, headers: Self.zipHeaders,
+                body: try Self.zip(["run.sh": "#!/bin/sh\nsleep 1\n", "settings.job": #"{"overlap": "queue"}"#])
+            ) { #expect($0.status == .ok) }
+            for _ in 0..<2 {
+                try await client.execute(uri: "/api/triggeredwebjobs/queued/run", method: .post) { #expect($0.status == .accepted) }
+            }
+            let history = try await client.execute(uri: "/api/triggeredwebjobs/queued/history", method: .get) { try Self.object($0) }
+            let runs = try #require(history["runs"] as? [Object])
+            #expect(runs.count == 2)
+            #expect(runs.first?["status"] as? String == "Initializing")
+            #expect(runs.first?["end_time"] as? String == "0001-01-01T00:00:00")
+            try await client.execute(uri: "/api/triggeredwebjobs/queued", method: .delete) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("URLs follow the Host a proxy was asked for")
+    func forwardedURLs() async throws {
+        try await APITests().withAPI { client in
+            let job = try await client.execute(
+                uri: "/api/triggeredwebjobs/proxied", method: .put,
+                headers: [
+                    .contentType: "application/zip", .contentDisposition: "attachment; filename=job.zip",
+                    HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Forwarded-Host")!: "jobs.example.com",
+                ],
+                body: try Self.zip(["run.sh": "#!/bin/sh\n"])
+            ) { try Self.object($0) }
+            #expect(job["url"] as? String == "https://jobs.example.com/api/triggeredwebjobs/proxied")
+        }
+    }
+
     @Test("settings round trip; a bad value is a 400")
     func settings() async throws {
         try await APITests().withAPI { client in
