@@ -108,7 +108,11 @@ struct KuduAPI: Sendable {
     func remove(_ type: Kudu.JobType, _ context: ErrandRequestContext) async throws -> Response {
         let name = Self.name(context)
         if let view = try? await jobs.job(named: name), Kudu.JobType(kind: view.kind) == type {
-            try await jobs.remove(name, force: true)
+            do {
+                try await jobs.remove(name, force: true)
+            } catch let error as ErrandError where error.code == .notFound {
+                // Removed by someone else meanwhile: gone either way.
+            }
         }
         return Response(status: .ok)
     }
