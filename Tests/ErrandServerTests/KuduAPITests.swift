@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import ZIPFoundation
 
 @testable import ErrandServer
 
@@ -132,24 +133,19 @@ struct KuduFormatTests {
 struct KuduAPITests {
     typealias Object = [String: Any]
 
-    /// A zip of `files` (name → content; `.sh` files executable) made with the system's `zip`.
+    /// A zip of `files` (name → content; `.sh` files executable), as a user would upload it.
     static func zip(_ files: [String: String]) throws -> ByteBuffer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kudu-zip-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for (name, text) in files {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (name, text) in files.sorted(by: { $0.key < $1.key }) {
             let url = folder.appendingPathComponent(name)
             try Data(text.utf8).write(to: url)
             if name.hasSuffix(".sh") { chmod(url.path, 0o755) }
+            try archive.addEntry(with: name, relativeTo: folder, compressionMethod: .deflate)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/zip")
-        process.arguments = ["-q", "-r", "job.zip"] + files.keys.sorted()
-        process.currentDirectoryURL = folder
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return ByteBuffer(bytes: try Data(contentsOf: folder.appendingPathComponent("job.zip")))
+        return ByteBuffer(bytes: try #require(archive.data))
     }
 
     static let zipHeaders: HTTPFields = [.contentType: "application/zip", .contentDisposition: "attachment; filename=job.zip"]
