@@ -368,7 +368,7 @@ struct KuduAPITests {
 
             try await client.execute(
                 uri: "/api/triggeredwebjobs/queued", method: .put, headers: Self.zipHeaders,
-                body: try Self.zip(["run.sh": "#!/bin/sh\nsleep 1\n", "settings.job": #"{"overlap": "queue"}"#])
+                body: try Self.zip(["run.sh": "#!/bin/sh\nsleep 30\n", "settings.job": #"{"overlap": "queue"}"#])
             ) { #expect($0.status == .ok) }
             for _ in 0..<2 {
                 try await client.execute(uri: "/api/triggeredwebjobs/queued/run", method: .post) { #expect($0.status == .accepted) }
@@ -454,14 +454,19 @@ struct KuduAPITests {
             let running = try await Self.poll(client, "/api/continuouswebjobs/ticker") { ($0["status"] as? String) == "Running" }
             #expect(running["status"] as? String == "Running")
             #expect(running["detailed_status"] as? String == "api-test - Running\r\n")
-            let log = try #require(running["log_url"] as? String)
+            let log = try Self.path(try #require(running["log_url"] as? String))
+            var ticks = ""
+            for _ in 0..<100 where !ticks.hasPrefix("tick\n") {
+                ticks = try await client.execute(uri: log, method: .get) { String(buffer: $0.body) }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(ticks.hasPrefix("tick\n"))
             try await client.execute(uri: "/api/continuouswebjobs/ticker/stop", method: .post) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.readableBytes == 0)
             }
             let stopped = try await client.execute(uri: "/api/continuouswebjobs/ticker", method: .get) { try Self.object($0) }
             #expect(stopped["status"] as? String == "Stopped")
-            #expect(try await client.execute(uri: try Self.path(log), method: .get) { String(buffer: $0.body) }.hasPrefix("tick\n"))
             try await client.execute(uri: "/api/continuouswebjobs/ticker/start", method: .post) { #expect($0.status == .ok) }
             let restarted = try await Self.poll(client, "/api/continuouswebjobs/ticker") { ($0["status"] as? String) == "Running" }
             #expect(restarted["status"] as? String == "Running")
