@@ -6,6 +6,10 @@ public struct ErrandError: Error, Sendable, Equatable, CustomStringConvertible, 
         case notFound = "not_found"
         case conflict = "conflict"
         case tooLarge = "too_large"
+        /// No token, or one the daemon does not know (HTTP 401).
+        case unauthorized = "unauthorized"
+        /// A valid token whose role is too low for the request (HTTP 403).
+        case forbidden = "forbidden"
         case unavailable = "unavailable"
         case unreachable = "unreachable"
         case `internal` = "internal"

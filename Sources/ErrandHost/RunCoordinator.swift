@@ -58,7 +58,7 @@ public actor RunCoordinator: Service {
         }
     }
 
-    public let store: any Store
+    public nonisolated let store: any Store
     public let hub: EventHub
     let launcher: any ProcessLauncher
     let configuration: HostConfiguration

@@ -1,5 +1,6 @@
 import ErrandCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -14,6 +15,8 @@ struct APIError: HTTPResponseError {
         case .notFound: .notFound
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .unavailable, .unreachable: .serviceUnavailable
         case .internal: .internalServerError
         }
@@ -21,9 +24,15 @@ struct APIError: HTTPResponseError {
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = try JSONCoding.encoder().encode(ErrorBody(error: error))
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if error.code == .unauthorized {
+            headers.append(HTTPField(name: .wwwAuthenticate, value: #"Bearer realm="errand""#))
+            // Pages (the dashboard) get a Basic challenge too, so a browser asks for the token as a password.
+            if !request.uri.path.hasPrefix("/api/") {
+                headers.append(HTTPField(name: .wwwAuthenticate, value: #"Basic realm="errand", charset="UTF-8""#))
+            }
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

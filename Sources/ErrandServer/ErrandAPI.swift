@@ -12,11 +12,16 @@ public struct ErrandAPI: Sendable {
     let coordinator: RunCoordinator
     let jobs: JobHost
     let instance: String
+    /// Whether every route but the open ones needs a token (see ``AccessPolicy``).
+    let requireTokens: Bool
+    let tokens: TokenAuthority
 
-    public init(coordinator: RunCoordinator, jobs: JobHost, instance: String) {
+    public init(coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false) {
         self.coordinator = coordinator
         self.jobs = jobs
         self.instance = instance
+        self.requireTokens = requireTokens
+        self.tokens = TokenAuthority(store: coordinator.store)
     }
 
     /// Longest long poll the server holds open; clients loop for longer waits.
@@ -29,6 +34,8 @@ public struct ErrandAPI: Sendable {
     public func router() -> Router<ErrandRequestContext> {
         let router = Router(context: ErrandRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        // Before every route (and before "no such route"): nothing is looked up for a caller without a valid token.
+        router.add(middleware: AuthMiddleware(authority: tokens, requireTokens: requireTokens))
         router.get("healthz") { _, _ in HealthBody(instance: instance) }
         let api = router.group("api/v1")
         api.get("version") { _, _ in HealthBody(instance: instance) }
@@ -44,6 +51,7 @@ public struct ErrandAPI: Sendable {
         api.get("runs/:id/log", use: downloadLog)
         api.get("runs/:id/events", use: streamEvents)
         JobsAPI(jobs: jobs).addRoutes(to: api)
+        TokensAPI(authority: tokens).addRoutes(to: api)
         KuduAPI(jobs: jobs, coordinator: coordinator, instance: instance).addRoutes(to: router)
         return router
     }

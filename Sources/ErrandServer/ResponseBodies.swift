@@ -8,3 +8,5 @@ extension OutputPageBody: ResponseEncodable {}
 extension WaitBody: ResponseEncodable {}
 extension JobView: ResponseEncodable {}
 extension JSONValue: ResponseEncodable {}
+extension TokenInfo: ResponseEncodable {}
+extension CreatedToken: ResponseEncodable {}

@@ -78,6 +78,19 @@ enum SQLiteSchema {
                     ALTER TABLE jobs ADD COLUMN entry_point TEXT NOT NULL DEFAULT '[]';
                     """)
         }
+        migrator.registerMigration("v4: api tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tokens (
+                        name TEXT PRIMARY KEY,
+                        role TEXT NOT NULL,
+                        prefix TEXT NOT NULL UNIQUE,
+                        hash TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        last_used_at DATETIME
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -52,6 +52,18 @@ public protocol Store: Sendable {
     /// Reads the chunks after the reader's cursor and moves the cursor past them, atomically,
     /// so two receivers never get the same chunk. Nil when there is no such run.
     func receive(runID: Int64, reader: String, limit: Int) async throws -> [OutputChunk]?
+
+    /// Inserts a token; a ``ErrandError/Code/conflict`` error when its name (or prefix) is taken.
+    func createToken(_ token: TokenRecord) async throws
+    /// The token whose secret starts with `prefix`, if any.
+    func token(prefix: String) async throws -> TokenRecord?
+    /// Every token, sorted by name.
+    func tokens() async throws -> [TokenRecord]
+    /// Deletes a token; false when there was no such token.
+    @discardableResult
+    func deleteToken(named name: String) async throws -> Bool
+    /// Records when a token was last used.
+    func touchToken(named name: String, at time: Date) async throws
 }
 
 /// The fields of a new run.

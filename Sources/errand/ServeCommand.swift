@@ -6,7 +6,9 @@ import ErrandServer
 import ErrandStore
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
@@ -18,7 +20,12 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the Errand daemon (API, run host) in the foreground.",
         discussion: """
             Settings come from options, else the environment (ERRAND_LISTEN, ERRAND_DATA_DIR, \
-            ERRAND_THROTTLE_LIMIT), else defaults. The data dir holds errand.sqlite (runs and their output).
+            ERRAND_THROTTLE_LIMIT, ERRAND_REQUIRE_TOKENS), else defaults. The data dir holds errand.sqlite \
+            (runs and their output).
+
+            On a loopback address tokens are optional. On any other address the daemon starts only with \
+            --require-tokens, and only with --tls-cert/--tls-key or an explicit --insecure-http \
+            (see docs/security.md).
             """
     )
 
@@ -46,9 +53,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Output kept per run of a continuous job, in bytes; older output is rotated out (default: 67108864).")
     var continuousLogBytes: Int64?
 
+    @Flag(help: "Every API call needs a token (also ERRAND_REQUIRE_TOKENS=1); a must on a non-loopback address.")
+    var requireTokens = false
+
+    @Option(help: ArgumentHelp("Serve HTTPS with this certificate chain (PEM); needs --tls-key.", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key (PEM) of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
+    @Flag(help: "Serve plain HTTP on a non-loopback address (only behind a TLS proxy).")
+    var insecureHTTP = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
+        let requireTokens =
+            self.requireTokens || ["1", "true", "yes"].contains(environment["ERRAND_REQUIRE_TOKENS"]?.lowercased() ?? "")
+        let tls = try Self.tlsConfiguration(certificate: tlsCert, key: tlsKey)
+        try ListenPolicy(host: host, port: port, requireTokens: requireTokens, tls: tls != nil, insecureHTTP: insecureHTTP).check()
         let dataDirectory = DataDirectory.resolve(dataDir)
         var hostConfiguration = HostConfiguration()
         if let instance { hostConfiguration.instanceName = instance }
@@ -91,13 +114,22 @@ struct ServeCommand: AsyncParsableCommand {
         let jobs = JobHost(coordinator: coordinator, configuration: jobConfiguration, logger: logger)
         try await jobs.load()
 
-        let api = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName)
+        let api = ErrandAPI(
+            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName, requireTokens: requireTokens)
         let app = Application(
             router: api.router(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
             logger: logger
         )
-        logger.info("errand \(ErrandVersion.current) serving http://\(host):\(port), data in \(dataDirectory)")
+        logger.info(
+            "errand \(ErrandVersion.current) serving \(tls == nil ? "http" : "https")://\(host):\(port), data in \(dataDirectory), tokens \(requireTokens ? "required" : "not required")"
+        )
+        if requireTokens, try await store.tokens().isEmpty {
+            logger.warning(
+                "tokens are required and none exist yet: create the first with `errand token create NAME --role admin --data-dir \(dataDirectory)`"
+            )
+        }
         // The API shuts down after the coordinator (reverse order), so the runs are stopped and
         // recorded while clients can still watch them.
         let group = ServiceGroup(
@@ -109,6 +141,29 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             throw ErrandError(.unavailable, "the daemon stopped: \(error)")
+        }
+    }
+
+    /// The server's TLS settings from PEM files, or nil for plain HTTP.
+    static func tlsConfiguration(certificate: String?, key: String?) throws -> TLSConfiguration? {
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (nil, _), (_, nil): throw ErrandError.badRequest("--tls-cert and --tls-key go together: give both, or neither")
+        case (let certificate?, let key?):
+            let chain: [NIOSSLCertificate]
+            let privateKey: NIOSSLPrivateKey
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(certificate)
+            } catch {
+                throw ErrandError.badRequest("cannot read the certificate chain --tls-cert \(certificate) (PEM expected): \(error)")
+            }
+            do {
+                privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            } catch {
+                throw ErrandError.badRequest("cannot read the private key --tls-key \(key) (PEM expected): \(error)")
+            }
+            guard !chain.isEmpty else { throw ErrandError.badRequest("--tls-cert \(certificate) holds no certificate") }
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         }
     }
 

@@ -21,6 +21,8 @@ enum StoreContract {
         ("unknown runs are nil, not errors", unknownRuns),
         ("jobs are saved, replaced by name, listed and deleted", jobs),
         ("a schedule tick is claimed exactly once, with its run", ticks),
+        ("tokens are created, found by prefix, listed, touched and revoked", tokens),
+        ("token names and prefixes are unique", tokenConflicts),
     ]
 
     static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
@@ -209,5 +211,36 @@ enum StoreContract {
         #expect(winners == 1)
         #expect(try await store.runs(RunQuery(jobs: ["report"])).count == 2)
         #expect(try await store.runs(RunQuery(jobs: ["nothing"])).isEmpty)
+    }
+
+    static func token(_ name: String, role: TokenRole = .reader, prefix: String? = nil) -> TokenRecord {
+        TokenRecord(name: name, role: role, prefix: prefix ?? "errand_\(name)", hash: String(repeating: "ab", count: 32), createdAt: t0)
+    }
+
+    static func tokens(_ store: any Store) async throws {
+        #expect(try await store.tokens().isEmpty)
+        try await store.createToken(token("ci", role: .operator))
+        try await store.createToken(token("alice", role: .admin))
+        #expect(try await store.tokens().map(\.name) == ["alice", "ci"])
+        let found = try #require(try await store.token(prefix: "errand_ci"))
+        #expect(found == token("ci", role: .operator))
+        #expect(found.lastUsedAt == nil)
+        #expect(try await store.token(prefix: "errand_nobody") == nil)
+
+        try await store.touchToken(named: "ci", at: t0.addingTimeInterval(60))
+        let touched = try #require(try await store.token(prefix: "errand_ci")?.lastUsedAt)
+        #expect(abs(touched.timeIntervalSince(t0.addingTimeInterval(60))) < 0.001)
+
+        #expect(try await store.deleteToken(named: "ci"))
+        #expect(try await store.deleteToken(named: "ci") == false)
+        #expect(try await store.token(prefix: "errand_ci") == nil)
+        #expect(try await store.tokens().map(\.name) == ["alice"])
+    }
+
+    static func tokenConflicts(_ store: any Store) async throws {
+        try await store.createToken(token("ci"))
+        await #expect(throws: ErrandError.self) { try await store.createToken(token("ci", prefix: "errand_other")) }
+        await #expect(throws: ErrandError.self) { try await store.createToken(token("other", prefix: "errand_ci")) }
+        #expect(try await store.tokens().count == 1)
     }
 }

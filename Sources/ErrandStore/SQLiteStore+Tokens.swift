@@ -1,0 +1,54 @@
+import ErrandCore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func createToken(_ token: TokenRecord) async throws {
+        do {
+            try await pool.write { db in
+                try db.cachedStatement(
+                    sql: "INSERT INTO tokens (name, role, prefix, hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)"
+                ).execute(
+                    arguments: [token.name, token.role.rawValue, token.prefix, token.hash, token.createdAt, token.lastUsedAt])
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw ErrandError.conflict("a token named '\(token.name)' already exists; revoke it first or choose another name")
+        }
+    }
+
+    public func token(prefix: String) async throws -> TokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE prefix = ?"), arguments: [prefix])
+                .map(Self.decodeToken)
+        }
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY name").map(Self.decodeToken)
+        }
+    }
+
+    public func deleteToken(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM tokens WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func touchToken(named name: String, at time: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET last_used_at = ? WHERE name = ?", arguments: [time, name])
+        }
+    }
+
+    private static func decodeToken(_ row: Row) throws -> TokenRecord {
+        let roleText: String = row["role"]
+        guard let role = TokenRole(rawValue: roleText) else {
+            throw ErrandError(.internal, "the token '\(row["name"] as String)' has an unknown role '\(roleText)'")
+        }
+        return TokenRecord(
+            name: row["name"], role: role, prefix: row["prefix"], hash: row["hash"], createdAt: row["created_at"],
+            lastUsedAt: row["last_used_at"])
+    }
+}
