@@ -3,16 +3,24 @@ import ErrandCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// A typed client of the daemon's HTTP API, used by the CLI (and later by remote jobs).
 /// Every failure is an ``ErrandError`` with a message a user can act on.
 public struct ErrandClient: Sendable {
     public let baseURL: String
+    /// The API token sent as `Authorization: Bearer …` (nil: none).
+    let token: String?
+    /// A PEM file of certificates to trust for an https daemon, instead of the system's roots.
+    let caFile: String?
 
-    public init(baseURL: String) {
+    public init(baseURL: String, token: String? = nil, caFile: String? = nil) {
         var url = baseURL
         while url.hasSuffix("/") { url.removeLast() }
         self.baseURL = url
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.caFile = caFile.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     // MARK: - Runs
@@ -74,6 +82,24 @@ public struct ErrandClient: Sendable {
         for try await buffer in response.body { try await sink(buffer) }
     }
 
+    // MARK: - Tokens
+
+    public func createToken(name: String, role: TokenRole) async throws -> CreatedToken {
+        try await send(.POST, "/api/v1/tokens", body: NewTokenRequest(name: name, role: role))
+    }
+
+    public func tokens() async throws -> [TokenInfo] {
+        try await send(.GET, "/api/v1/tokens")
+    }
+
+    public func revokeToken(name: String) async throws {
+        let _: Empty = try await send(.DELETE, "/api/v1/tokens/\(Self.pathSegment(name))")
+    }
+
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
+    }
+
     // MARK: - Transport
 
     /// One HTTP client for the process. A refused connection fails at once instead of being
@@ -85,6 +111,27 @@ public struct ErrandClient: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
+    /// One HTTP client per custom CA file, kept for the life of the process like ``http``.
+    private static let trusting = Mutex<[String: HTTPClient]>([:])
+
+    private func httpClient() throws -> HTTPClient {
+        guard let caFile else { return Self.http }
+        return try Self.trusting.withLock { clients in
+            if let client = clients[caFile] { return client }
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw ErrandError.badRequest("cannot read the CA file \(caFile) (from --ca-file or ERRAND_CA_FILE)")
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.timeout.connect = .seconds(5)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[caFile] = client
+            return client
+        }
+    }
+
     private struct Empty: Codable {}
 
     private func makeRequest(_ method: HTTPMethod, _ path: String, query: [(String, String)] = []) -> HTTPClientRequest {
@@ -94,6 +141,7 @@ public struct ErrandClient: Sendable {
         var request = HTTPClientRequest(url: baseURL + path + encodedQuery)
         request.method = method
         request.headers.add(name: "User-Agent", value: "errand/\(ErrandVersion.current)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         return request
     }
 
@@ -125,11 +173,20 @@ public struct ErrandClient: Sendable {
 
     private func execute(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
         do {
-            return try await Self.http.execute(request, timeout: timeout)
+            return try await httpClient().execute(request, timeout: timeout)
+        } catch let error as ErrandError {
+            throw error
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw ErrandError(.unreachable, "the daemon at \(baseURL) did not answer in time")
         } catch {
-            let cause = "\(error)".contains("Connection refused") ? "connection refused" : "\(error)"
+            let description = "\(error)"
+            if error is NIOSSLError || error is BoringSSLError || description.contains("SSL") || description.contains("certificate") {
+                throw ErrandError(
+                    .unreachable,
+                    "TLS with the daemon at \(baseURL) failed (\(description)); if it uses its own certificate, trust it with `errand host add NAME URL --ca-file FILE` or ERRAND_CA_FILE"
+                )
+            }
+            let cause = description.contains("Connection refused") ? "connection refused" : description
             throw ErrandError(.unreachable, "no daemon answers at \(baseURL) (\(cause)); start one with `errand serve`")
         }
     }

@@ -8,7 +8,8 @@ struct ClientOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The daemon to talk to (default: $ERRAND_HOST, else the local daemon at $ERRAND_LISTEN or 127.0.0.1:7420).", valueName: "URL"))
+            "The daemon to talk to: a name from `errand host list` or a URL (default: $ERRAND_HOST, else the local daemon at $ERRAND_LISTEN or 127.0.0.1:7420). The token comes from $ERRAND_TOKEN, else the host's token file.",
+            valueName: "NAME|URL"))
     var host: String?
 
     @Flag(name: .long, help: "Print JSON instead of a table or text.")
@@ -28,7 +29,10 @@ struct ClientOptions: ParsableArguments {
     func connect() async throws -> ErrandClient {
         let environment = ProcessInfo.processInfo.environment
         let named = host ?? environment["ERRAND_HOST"].flatMap { $0.isEmpty ? nil : $0 }
-        let client = ErrandClient(baseURL: named.map(Self.normalize) ?? Self.localURL)
+        let target = try HostTarget.resolve(
+            named: named, localURL: Self.localURL, book: try named == nil ? HostBook() : HostBook.load(path: HostBook.defaultPath()),
+            environment: environment, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+        let client = ErrandClient(baseURL: target.url, token: target.token, caFile: target.caFile)
         let autostartOff = noAutostart || ["1", "true", "yes"].contains(environment["ERRAND_NO_AUTOSTART"]?.lowercased() ?? "")
         if named != nil || autostartOff { return client }
         if (try? await client.health()) != nil { return client }

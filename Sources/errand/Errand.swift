@@ -19,7 +19,8 @@ struct Errand: AsyncParsableCommand {
         version: ErrandVersion.current,
         subcommands: [
             ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
-            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self, ScheduleCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self, ScheduleCommand.self, TokenCommand.self,
+            HostCommand.self,
         ]
     )
 
@@ -51,6 +52,9 @@ struct Errand: AsyncParsableCommand {
         }
     }
 
+    /// Verbs whose client options belong to a sub-verb.
+    static let groupVerbs: Set<String> = ["token"]
+
     /// Lets client options come before the verb, as in `errand --host URL get`: they are moved to
     /// just after the verb, where each verb's parser takes them.
     static func hoistingClientOptions(_ arguments: [String]) -> [String] {
@@ -70,6 +74,8 @@ struct Errand: AsyncParsableCommand {
             index += 1
         }
         guard index < arguments.count, !leading.isEmpty else { return arguments }
-        return [arguments[index]] + leading + arguments[(index + 1)...]
+        // Verbs with sub-verbs (`token create`) take the options after the sub-verb.
+        let verbs = groupVerbs.contains(arguments[index]) && index + 1 < arguments.count ? 2 : 1
+        return Array(arguments[index..<(index + verbs)]) + leading + arguments[(index + verbs)...]
     }
 }

@@ -1,0 +1,114 @@
+import ArgumentParser
+import ErrandClient
+import ErrandCore
+import ErrandServer
+import ErrandStore
+import Foundation
+
+/// `errand token create|list|revoke`: API tokens of a daemon.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Create, list and revoke the API tokens of a daemon.",
+        discussion: """
+            Through the API this needs an admin token (or a daemon that requires none). For the first admin \
+            token of a daemon that requires tokens, work on its data dir directly: \
+            errand token create NAME --role admin --data-dir DIR (whoever can write the data dir owns the daemon anyway).
+            """,
+        subcommands: [TokenCreateCommand.self, TokenListCommand.self, TokenRevokeCommand.self])
+}
+
+/// Where token commands act: the daemon's API, or its data dir directly.
+struct TokenTarget: ParsableArguments {
+    @OptionGroup var client: ClientOptions
+
+    @Option(help: ArgumentHelp("Act on this data dir's database directly instead of through the API.", valueName: "DIR"))
+    var dataDir: String?
+
+    /// The authority over the data dir's store, or nil to go through the API.
+    func localAuthority() throws -> TokenAuthority? {
+        guard let dataDir else { return nil }
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            return TokenAuthority(store: try SQLiteStore(path: dataDir + "/errand.sqlite"))
+        } catch {
+            throw ErrandError.badRequest("cannot open the database in \(dataDir): \(error)")
+        }
+    }
+}
+
+struct TokenCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a token and print its secret (shown this once; the daemon keeps only its hash).",
+        discussion: "Example: errand token create ci --role operator > ci.token")
+
+    @OptionGroup var target: TokenTarget
+
+    @Argument(help: "The token's name.")
+    var name: String
+
+    @Option(help: "reader (read only), operator (also run and stop), admin (also deploy and manage tokens).")
+    var role: TokenRole = .reader
+
+    func run() async throws {
+        let created: CreatedToken
+        if let authority = try target.localAuthority() {
+            created = try await authority.issue(name: name, role: role)
+        } else {
+            created = try await target.client.connect().createToken(name: name, role: role)
+        }
+        if target.client.json {
+            try Terminal.printJSON(created)
+        } else {
+            Terminal.write(created.secret + "\n")
+            Terminal.error("token '\(created.token.name)' (\(created.token.role.rawValue)) created; its secret above is shown only once")
+        }
+    }
+}
+
+struct TokenListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (never their secrets).")
+
+    @OptionGroup var target: TokenTarget
+
+    func run() async throws {
+        let tokens =
+            if let authority = try target.localAuthority() {
+                try await authority.list()
+            } else {
+                try await target.client.connect().tokens()
+            }
+        if target.client.json { return try Terminal.printJSON(tokens) }
+        let format = ISO8601DateFormatter()
+        Terminal.write(
+            Terminal.table(
+                header: ["Name", "Role", "Prefix", "Created", "LastUsed"],
+                rows: tokens.map { token in
+                    [
+                        token.name, token.role.rawValue, token.prefix, format.string(from: token.createdAt),
+                        token.lastUsedAt.map(format.string) ?? "never",
+                    ]
+                }))
+    }
+}
+
+struct TokenRevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a token: requests with it are refused from now on.")
+
+    @OptionGroup var target: TokenTarget
+
+    @Argument(help: "The token's name.")
+    var name: String
+
+    func run() async throws {
+        if let authority = try target.localAuthority() {
+            try await authority.revoke(name: name)
+        } else {
+            try await target.client.connect().revokeToken(name: name)
+        }
+    }
+}
+
+extension TokenRole: ExpressibleByArgument {}
