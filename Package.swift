@@ -114,6 +114,7 @@ let package = Package(
             name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(name: "ErrandJobsTests", dependencies: ["ErrandCore", "ErrandJobs"], swiftSettings: swiftSettings),
+        .testTarget(name: "ErrandClientTests", dependencies: ["ErrandCore", "ErrandClient"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",

@@ -108,6 +108,13 @@ public struct HostTarget: Sendable, Equatable {
     /// The entry the target came from, if it was named.
     public var name: String?
 
+    public init(url: String, token: String? = nil, caFile: String? = nil, name: String? = nil) {
+        self.url = url
+        self.token = token
+        self.caFile = caFile
+        self.name = name
+    }
+
     /// Resolves `named` (a host name from the book, or an address); nil means the local default `localURL`.
     /// `ERRAND_TOKEN` and `ERRAND_CA_FILE` beat the host's files (environment over file, as everywhere).
     public static func resolve(
