@@ -54,7 +54,13 @@ final class Daemon: @unchecked Sendable {
     let port: Int
     let dataDirectory: String
     private(set) var pid: pid_t = 0
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// Extra `errand serve` options (tokens, TLS) and where it listens.
+    var serveArguments: [String] = []
+    var listenHost = "127.0.0.1"
+    var scheme = "http"
+    /// Environment of every client call through this daemon (ERRAND_TOKEN, ERRAND_CA_FILE).
+    var clientEnvironment: [String: String] = [:]
+    var url: String { "\(scheme)://127.0.0.1:\(port)" }
 
     init(dataDirectory: String? = nil) throws {
         port = try Self.freePort()
@@ -69,9 +75,10 @@ final class Daemon: @unchecked Sendable {
     /// Starts the daemon and waits until it answers.
     func start() async throws {
         pid = try spawn(
-            [Binary.path, "serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory], log: dataDirectory + "/serve.log")
+            [Binary.path, "serve", "--listen", "\(listenHost):\(port)", "--data-dir", dataDirectory] + serveArguments,
+            log: dataDirectory + "/serve.log")
         for _ in 0..<100 {
-            if try await errand(["--host", url, "version"]).status == 0 { return }
+            if try await errand(["--host", url, "version"], environment: clientEnvironment).status == 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ErrandError(
@@ -92,7 +99,7 @@ final class Daemon: @unchecked Sendable {
 
     /// `errand --host URL ARGS…`.
     func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
-        try await errand(["--host", url] + arguments, environment: environment)
+        try await errand(["--host", url] + arguments, environment: clientEnvironment.merging(environment) { $1 })
     }
 
     /// Starts a run and returns its id.
