@@ -40,7 +40,9 @@ public struct HostBook: Codable, Sendable, Equatable {
             return false
         }
         return name.count <= 64
-            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-")
+            }
     }
 
     public func entry(named name: String) -> HostEntry? { hosts.first { $0.name == name } }
@@ -129,7 +131,8 @@ public struct HostTarget: Sendable, Equatable {
                     do {
                         target.token = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
                     } catch {
-                        throw ErrandError.badRequest("cannot read the token file \(file) of host '\(entry.name)': \(error.localizedDescription)")
+                        throw ErrandError.badRequest(
+                            "cannot read the token file \(file) of host '\(entry.name)': \(error.localizedDescription)")
                     }
                 }
             } else if HostBook.isValidName(named) && !named.contains(":") && named != "localhost" {

@@ -27,7 +27,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard token.role >= required else {
             throw ErrandError(
                 .forbidden,
-                "the token '\(token.name)' has the role \(token.role.rawValue); \(request.method) \(request.uri.path) needs \(required.rawValue)")
+                "the token '\(token.name)' has the role \(token.role.rawValue); \(request.method) \(request.uri.path) needs \(required.rawValue)"
+            )
         }
         return try await next(request, context)
     }

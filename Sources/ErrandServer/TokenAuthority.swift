@@ -50,9 +50,12 @@ public final class TokenAuthority: Sendable {
     }
 
     static func validate(name: String) throws {
-        let allowed = name.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "_.-".unicodeScalars.contains($0) }
+        let allowed = name.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "_.-".unicodeScalars.contains($0)
+        }
         guard !name.isEmpty, name.count <= 64, allowed, name.first?.isLetter == true || name.first?.isNumber == true else {
-            throw ErrandError.badRequest("a token name is 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; got '\(name)'")
+            throw ErrandError.badRequest(
+                "a token name is 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; got '\(name)'")
         }
     }
 }

@@ -30,7 +30,9 @@ struct HostAddCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A file holding the token to send to this host.", valueName: "FILE"))
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("PEM certificates to trust for this host's https (a self-signed certificate or a private CA).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "PEM certificates to trust for this host's https (a self-signed certificate or a private CA).", valueName: "FILE"))
     var caFile: String?
 
     func run() async throws {

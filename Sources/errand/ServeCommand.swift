@@ -163,7 +163,8 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ErrandError.badRequest("cannot read the private key --tls-key \(key) (PEM expected): \(error)")
             }
             guard !chain.isEmpty else { throw ErrandError.badRequest("--tls-cert \(certificate) holds no certificate") }
-            return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+            return TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         }
     }
 

@@ -87,7 +87,9 @@ struct HostBookTests {
     func unreadableTokenFile() {
         let book = HostBook(hosts: [HostEntry(name: "x", url: "http://x:1", tokenFile: "/nonexistent/token")])
         let error = #expect(throws: ErrandError.self) {
-            try HostTarget.resolve(named: "x", localURL: "", book: book, environment: [:]) { try String(contentsOfFile: $0, encoding: .utf8) }
+            try HostTarget.resolve(named: "x", localURL: "", book: book, environment: [:]) {
+                try String(contentsOfFile: $0, encoding: .utf8)
+            }
         }
         #expect(error?.message.contains("/nonexistent/token") == true)
     }

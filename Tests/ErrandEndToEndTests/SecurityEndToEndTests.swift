@@ -123,7 +123,8 @@ struct SecurityEndToEndTests {
         let made = try await runProgram(
             which("openssl")!,
             [
-                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1",
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2", "-subj",
+                "/CN=127.0.0.1",
                 "-addext", "subjectAltName=IP:127.0.0.1",
             ])
         #expect(made.status == 0, "openssl: \(made.stderr)")

@@ -80,7 +80,11 @@ struct TokenSecretTests {
         #expect(TokenSecret.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
-    @Test("malformed secrets have no prefix", arguments: ["", "errand_", "errand_abc_x", "errand_0123456789ab", "errand_0123456789ab_", "other_0123456789ab_x", "errand_0123456789zz_x"])
+    @Test(
+        "malformed secrets have no prefix",
+        arguments: [
+            "", "errand_", "errand_abc_x", "errand_0123456789ab", "errand_0123456789ab_", "other_0123456789ab_x", "errand_0123456789zz_x",
+        ])
     func malformed(_ secret: String) {
         #expect(TokenSecret.prefix(of: secret) == nil)
     }
