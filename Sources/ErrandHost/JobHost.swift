@@ -132,9 +132,8 @@ public actor JobHost: Service {
     // MARK: - Reading
 
     public func list() async throws -> [JobView] {
-        var views: [JobView] = []
-        for job in jobs.values.sorted(by: { $0.name < $1.name }) { views.append(try await view(of: job)) }
-        return views
+        let latest = try await store.latestRunOfEachJob()
+        return jobs.values.sorted(by: { $0.name < $1.name }).map { view(of: $0, latestRun: latest[$0.name]) }
     }
 
     public func job(named name: String) async throws -> JobView {
@@ -160,7 +159,10 @@ public actor JobHost: Service {
     }
 
     func view(of job: DeployedJob) async throws -> JobView {
-        let latest = try await store.runs(RunQuery(newest: 1, jobs: [job.name])).last
+        view(of: job, latestRun: try await store.runs(RunQuery(newest: 1, jobs: [job.name])).last)
+    }
+
+    func view(of job: DeployedJob, latestRun latest: Run?) -> JobView {
         let active = activeRuns[job.name] ?? []
         let status: String
         var nextAttemptAt: Date?
