@@ -184,7 +184,7 @@ public actor JobHost: Service {
             command: job.record.entryPoint, schedule: job.scheduleText, scheduleDescription: schedule?.description,
             timeZone: schedule == nil ? nil : job.timeZone.identifier, nextRuns: nextRuns, nextAttemptAt: nextAttemptAt,
             restarts: restarts, activeRuns: active, latestRun: latest, settings: job.settings.raw,
-            problems: job.settings.problems + job.settings.problems(for: job.kind), historySize: historySize(of: job),
+            problems: job.settings.problems(for: job.kind), historySize: historySize(of: job),
             packageDigest: job.record.packageDigest, createdAt: job.record.createdAt, updatedAt: job.record.updatedAt)
     }
 
