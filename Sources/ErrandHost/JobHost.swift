@@ -265,6 +265,8 @@ public actor JobHost: Service {
             activeRuns[job.name, default: []].append(run.id)
             leftovers[run.id] = prepared.leftovers
         }
+        // The new run counts against history_size at once (pruning only at its end would keep one run too many while it runs).
+        await prune(job.name)
         return run
     }
 
