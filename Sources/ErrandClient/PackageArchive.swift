@@ -26,7 +26,9 @@ public enum PackageArchive {
     }
 
     private static func add(_ folder: URL, relative: String, to archive: Archive) throws {
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted {
+            Array($0.utf8).lexicographicallyPrecedes($1.utf8)
+        }
         for name in names {
             let url = folder.appendingPathComponent(name)
             let path = relative.isEmpty ? name : relative + "/" + name

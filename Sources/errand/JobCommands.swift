@@ -230,7 +230,8 @@ struct JobStopCommand: AsyncParsableCommand {
             let going = view.activeRuns.first.map { "; run \($0) is still going (`errand stop \($0)` cancels it)" } ?? ""
             Terminal.write("Paused the schedule of '\(view.name)'\(going).\n")
         } else {
-            Terminal.write("Stopped job '\(view.name)'; it stays stopped, across daemon restarts too, until `errand job start \(view.name)`.\n")
+            Terminal.write(
+                "Stopped job '\(view.name)'; it stays stopped, across daemon restarts too, until `errand job start \(view.name)`.\n")
         }
     }
 }

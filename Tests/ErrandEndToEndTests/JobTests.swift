@@ -20,7 +20,9 @@ struct JobTests {
 
         """
 
-    @Test("a zip with run.sh, triggered with arguments holding spaces and quotes: the history has a Completed run whose log holds them exactly")
+    @Test(
+        "a zip with run.sh, triggered with arguments holding spaces and quotes: the history has a Completed run whose log holds them exactly"
+    )
     func triggeredWithArguments() async throws {
         let daemon = try Daemon()
         try await daemon.start()
@@ -48,9 +50,10 @@ struct JobTests {
         #expect(Array(run.argv.suffix(arguments.count)) == arguments)
         #expect(try await daemon.run(["logs", String(run.id)]).stdout == expected)
         let table = try await daemon.run(["job", "history", "echo"])
-        #expect(table.stdout.split(separator: "\n")[0].split(separator: " ", omittingEmptySubsequences: true) == [
-            "Id", "State", "Trigger", "Started", "Duration", "ExitCode", "Reason",
-        ])
+        #expect(
+            table.stdout.split(separator: "\n")[0].split(separator: " ", omittingEmptySubsequences: true) == [
+                "Id", "State", "Trigger", "Started", "Duration", "ExitCode", "Reason",
+            ])
         #expect(table.stdout.contains("Completed"))
 
         // Without --wait the run is printed at once; with --wait a failed run's exit code is the command's.
@@ -332,9 +335,12 @@ struct JobTests {
 
         let list = try await daemon.run(["job", "list"])
         let lines = list.stdout.split(separator: "\n")
-        #expect(lines[0].split(separator: " ", omittingEmptySubsequences: true) == ["Name", "Kind", "Status", "Schedule", "NextRun", "LastRun"])
+        #expect(
+            lines[0].split(separator: " ", omittingEmptySubsequences: true) == ["Name", "Kind", "Status", "Schedule", "NextRun", "LastRun"])
         #expect(lines.count == 3 && lines[2].hasPrefix("napper") && lines[2].contains("triggered") && lines[2].contains("Idle"))
-        #expect(try JSONCoding.decoder().decode([JobView].self, from: Data(try await daemon.run(["job", "list", "--json"]).stdout.utf8)).count == 1)
+        #expect(
+            try JSONCoding.decoder().decode([JobView].self, from: Data(try await daemon.run(["job", "list", "--json"]).stdout.utf8)).count
+                == 1)
 
         let shown = try await daemon.run(["job", "show", "napper"])
         #expect(shown.stdout.contains("Status:") && shown.stdout.contains("Idle") && shown.stdout.contains(/Latest run: +none yet/))
