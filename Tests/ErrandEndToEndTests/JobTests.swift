@@ -214,7 +214,8 @@ struct JobTests {
         #expect(try await daemon.run(["job", "stop", "slow"]).status == 0)
 
         let ticks = try await jobHistory(daemon, "tick").sorted { $0.createdAt < $1.createdAt }
-        #expect(ticks.count >= 9 && ticks.count <= 12, "\(ticks.count) ticks in 20 s")
+        // At least 20 s of ticks; the gaps below show that none was missed or doubled.
+        #expect(ticks.count >= 9, "\(ticks.count) ticks in 20 s")
         #expect(ticks.allSatisfy { $0.trigger == .schedule && $0.state == .completed })
         #expect(ticks.allSatisfy { $0.triggerDetail == "schedule \(every2s)" })
         for run in ticks {
@@ -231,7 +232,8 @@ struct JobTests {
         let skipped = slowRuns.filter { $0.state == .stopped && $0.reason?.hasPrefix("skipped") == true }
         let ran = slowRuns.filter { $0.startedAt != nil }
         #expect(skipped.count >= 4, "\(slowRuns.map { "\($0.id) \($0.state) \($0.reason ?? "")" })")
-        #expect(ran.count >= 2 && ran.count <= 5)
+        // Each 5 s run spans two ticks that are skipped.
+        #expect(ran.count >= 2 && skipped.count >= ran.count)
         #expect(skipped.allSatisfy { $0.trigger == .schedule && $0.reason!.contains("overlap: skip") })
         let table = try await daemon.run(["job", "history", "slow"])
         #expect(table.stdout.contains("Stopped") && table.stdout.contains("skipped: run "))
