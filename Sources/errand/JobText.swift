@@ -32,7 +32,7 @@ enum JobText {
             if let run = job.latestRun {
                 var latest = "\(run.id)  \(run.state.rawValue)"
                 if let code = run.exitCode { latest += "  exit \(code)" }
-                if let started = run.startedAt ?? Optional(run.createdAt) { latest += "  at \(time(started))" }
+                latest += "  at \(time(run.startedAt ?? run.createdAt))"
                 if run.startedAt != nil { latest += "  took \(duration(of: run, now: now))" }
                 if let reason = run.reason { latest += "  (\(reason))" }
                 lines.append(("Latest run", latest))
