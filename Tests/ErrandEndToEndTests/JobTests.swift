@@ -241,6 +241,38 @@ struct JobTests {
         #expect(table.stdout.contains("Stopped") && table.stdout.contains("skipped: run "))
     }
 
+    @Test("a recurrence from @FILE: schedule in words and next runs; job stop pauses it, job start resumes it")
+    func recurrenceAndPause() async throws {
+        let daemon = try Daemon()
+        try await daemon.start()
+        defer { daemon.stop() }
+        var zip = ZipWriter()
+        zip.file("run.sh", "#!/bin/sh\necho hi\n")
+        let recurrence = try temporaryFolder() + "/weekly.json"
+        try #"{"frequency": "Week", "timeZone": "Europe/London", "schedule": {"weekDays": ["Monday"], "hours": [9], "minutes": [30]}}"#
+            .write(toFile: recurrence, atomically: true, encoding: .utf8)
+        let deployed = try await daemon.run(["job", "deploy", "weekly", try write(zip), "--triggered", "--recurrence", "@" + recurrence])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        let view = try await jobView(daemon, "weekly")
+        #expect(view.kind == "scheduled" && view.timeZone == "Europe/London")
+        #expect(view.nextRuns.count == 5)
+        #expect(Swift.zip(view.nextRuns, view.nextRuns.dropFirst()).allSatisfy { $1.timeIntervalSince($0) >= 6 * 86_400 })
+        #expect(deployed.stdout.contains("Monday"), "\(deployed.stdout)")
+        #expect(deployed.stdout.contains("(recurrence, time zone Europe/London)"))
+        #expect(deployed.stdout.contains(":30:00+0") || deployed.stdout.contains(":30:00Z"), "\(deployed.stdout)")
+
+        let paused = try await daemon.run(["job", "stop", "weekly"])
+        #expect(paused.status == 0 && paused.stdout.contains("Paused the schedule of 'weekly'"))
+        let stopped = try await jobView(daemon, "weekly")
+        #expect(stopped.status == "Stopped" && !stopped.enabled && stopped.nextRuns.isEmpty)
+        #expect(try await daemon.run(["job", "show", "weekly"]).stdout.contains("none (paused)"))
+        let resumed = try await daemon.run(["job", "start", "weekly"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("Resumed the schedule of 'weekly'; next run at "))
+        #expect(try await jobView(daemon, "weekly").nextRuns.count == 5)
+        let list = try await daemon.run(["job", "list"])
+        #expect(list.stdout.contains("weekly") && list.stdout.contains("scheduled") && list.stdout.contains("Idle"))
+    }
+
     @Test("every refused upload gets a clear error, writes nothing outside the data dir and leaves the previous version working")
     func rejectedUploads() async throws {
         let daemon = try Daemon()
