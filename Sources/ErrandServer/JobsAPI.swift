@@ -71,7 +71,10 @@ struct JobsAPI: Sendable {
             throw ErrandError.badRequest("the body must be JSON like {\"arguments\": [\"a\", \"b c\"]} (or empty)")
         }
         let agent = request.headers[.userAgent] ?? "unknown"
-        let run = try await jobs.trigger(name, arguments: body.arguments, trigger: .api, detail: "api \(agent)")
+        // The errand CLI is a person at a terminal: `manual`; any other client is `api AGENT`.
+        let manual = agent.hasPrefix("errand/")
+        let run = try await jobs.trigger(
+            name, arguments: body.arguments, trigger: manual ? .manual : .api, detail: manual ? "manual (\(agent))" : "api \(agent)")
         return EditedResponse(status: .created, response: run)
     }
 
