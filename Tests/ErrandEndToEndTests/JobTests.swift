@@ -47,6 +47,7 @@ struct JobTests {
         #expect(run.state == .completed)
         #expect(run.job == "echo")
         #expect(run.exitCode == 0)
+        #expect(run.trigger == .manual && run.triggerDetail?.hasPrefix("manual (errand/") == true)
         #expect(Array(run.argv.suffix(arguments.count)) == arguments)
         #expect(try await daemon.run(["logs", String(run.id)]).stdout == expected)
         let table = try await daemon.run(["job", "history", "echo"])
