@@ -96,7 +96,9 @@ public struct ErrandClient: Sendable {
         }
         if let fileName {
             request.headers.add(name: "Content-Type", value: "application/octet-stream")
-            request.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(fileName)\"")
+            // A quote, backslash or control character would end or break the header: they become '_'.
+            let safe = String(fileName.unicodeScalars.map { $0 == "\"" || $0 == "\\" || $0.value < 0x20 ? "_" : Character($0) })
+            request.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(safe)\"")
         } else {
             request.headers.add(name: "Content-Type", value: "application/zip")
         }
