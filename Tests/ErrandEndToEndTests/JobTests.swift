@@ -68,6 +68,30 @@ struct JobTests {
         #expect(failed.stderr.contains("failed: exited with code 3"), "\(failed.stderr)")
     }
 
+    @Test("trigger --wait never misses the output of a run that ends while the first read is made")
+    func quickRunsKeepTheirOutput() async throws {
+        let daemon = try Daemon()
+        try await daemon.start()
+        defer { daemon.stop() }
+        var zip = ZipWriter()
+        zip.file("run.sh", "#!/bin/sh\necho \"$1\"\n")
+        // Four jobs triggered side by side keep the daemon busy, which widens the window the bug needed.
+        for job in 0..<4 {
+            #expect(try await daemon.run(["job", "deploy", "quick\(job)", try write(zip), "--triggered"]).status == 0)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for job in 0..<4 {
+                group.addTask {
+                    for index in 0..<15 {
+                        let outcome = try await daemon.run(["job", "trigger", "quick\(job)", "--wait", "--", "run \(index)"])
+                        #expect(outcome.status == 0 && outcome.stdout == "run \(index)\n", "quick\(job) run \(index): '\(outcome.stdout)'")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     @Test("a folder is zipped by the CLI with exec bits and links kept; a single script deploys alone")
     func folderAndScriptDeploys() async throws {
         let daemon = try Daemon()
