@@ -186,7 +186,7 @@ public actor JobHost: Service {
             command: job.record.entryPoint, schedule: job.scheduleText, scheduleDescription: schedule?.description,
             timeZone: schedule == nil ? nil : job.timeZone.identifier, nextRuns: nextRuns, nextAttemptAt: nextAttemptAt,
             restarts: restarts, activeRuns: active, latestRun: latest, settings: job.settings.raw,
-            problems: job.settings.problems + job.settings.problems(for: job.kind), historySize: historySize(of: job),
+            problems: job.settings.problems(for: job.kind), historySize: historySize(of: job),
             packageDigest: job.record.packageDigest, createdAt: job.record.createdAt, updatedAt: job.record.updatedAt)
     }
 
@@ -271,6 +271,8 @@ public actor JobHost: Service {
             activeRuns[job.name, default: []].append(run.id)
             leftovers[run.id] = prepared.leftovers
         }
+        // The new run counts against history_size at once (pruning only at its end would keep one run too many while it runs).
+        await prune(job.name)
         return run
     }
 
