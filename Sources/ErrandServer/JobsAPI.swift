@@ -74,7 +74,7 @@ struct JobsAPI: Sendable {
         let agent = request.headers[.userAgent] ?? "unknown"
         let byHand = agent.hasPrefix("errand/")
         let run = try await jobs.trigger(
-            name, arguments: body.arguments, trigger: byHand ? .manual : .api, detail: byHand ? "manual" : "api \(agent)")
+            name, arguments: body.arguments, trigger: byHand ? .manual : .api, detail: byHand ? "manual (\(agent))" : "api \(agent)")
         return EditedResponse(status: .created, response: run)
     }
 

@@ -14,13 +14,14 @@ struct Errand: AsyncParsableCommand {
             address, the client starts one in the background (turn that off with --no-autostart or \
             ERRAND_NO_AUTOSTART=1).
 
-            Exit codes: 0 success, 1 error (message on stderr), 2 usage, 124 `wait` timed out.
+            Exit codes: 0 success, 1 error (message on stderr), 2 usage, 124 `wait` timed out; `errand job trigger \
+            --wait` exits with the run's result.
             """,
         version: ErrandVersion.current,
         subcommands: [
             ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
-            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self, ScheduleCommand.self, TokenCommand.self,
-            HostCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, VersionCommand.self, ScheduleCommand.self,
+            TokenCommand.self, HostCommand.self,
         ]
     )
 
@@ -53,10 +54,10 @@ struct Errand: AsyncParsableCommand {
     }
 
     /// Verbs whose client options belong to a sub-verb.
-    static let groupVerbs: Set<String> = ["token"]
+    static let groupVerbs: Set<String> = ["job", "token"]
 
     /// Lets client options come before the verb, as in `errand --host URL get`: they are moved to
-    /// just after the verb, where each verb's parser takes them.
+    /// just after the verb (after `job VERB` for job verbs), where each verb's parser takes them.
     static func hoistingClientOptions(_ arguments: [String]) -> [String] {
         var leading: [String] = []
         var index = 0
@@ -74,7 +75,7 @@ struct Errand: AsyncParsableCommand {
             index += 1
         }
         guard index < arguments.count, !leading.isEmpty else { return arguments }
-        // Verbs with sub-verbs (`token create`) take the options after the sub-verb.
+        // Verbs with sub-verbs (`job list`, `token create`) take the options after the sub-verb.
         let verbs = groupVerbs.contains(arguments[index]) && index + 1 < arguments.count ? 2 : 1
         return Array(arguments[index..<(index + verbs)]) + leading + arguments[(index + verbs)...]
     }
