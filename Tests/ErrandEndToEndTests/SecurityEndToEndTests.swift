@@ -82,6 +82,16 @@ struct SecurityEndToEndTests {
         #expect(try await daemon.run(["wait", String(run.id)], environment: ["ERRAND_TOKEN": reader]).status == 0)
         #expect(try await daemon.run(["receive", String(run.id)], environment: ["ERRAND_TOKEN": reader]).stdout == "operated\n")
         #expect(try await daemon.run(["token", "list"], environment: ["ERRAND_TOKEN": operatorToken]).status == 1)
+        let script = daemon.dataDirectory + "/../hello-\(UUID().uuidString).sh"
+        try "#!/bin/sh\necho hello from a job\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let deployByOperator = try await daemon.run(
+            ["job", "deploy", "hello", script, "--triggered"], environment: ["ERRAND_TOKEN": operatorToken])
+        #expect(deployByOperator.status == 1)
+        #expect(deployByOperator.stderr.contains("needs admin"))
+        #expect(try await daemon.run(["job", "deploy", "hello", script, "--triggered"], environment: asAdmin).status == 0)
+        let triggered = try await daemon.run(["job", "trigger", "hello", "--wait"], environment: ["ERRAND_TOKEN": operatorToken])
+        #expect(triggered.stdout.contains("hello from a job"), "\(triggered.stderr)")
+        #expect(try await daemon.run(["job", "list"], environment: ["ERRAND_TOKEN": reader]).stdout.contains("hello"))
 
         let list = try await daemon.run(["token", "list"], environment: asAdmin)
         #expect(list.status == 0)
@@ -154,6 +164,14 @@ struct SecurityEndToEndTests {
         #expect(try await errand(["--host", "lab", "wait", String(run.id)], environment: config).status == 0)
         #expect(try await errand(["--host", "lab", "receive", String(run.id)], environment: config).stdout == "over tls\n")
         #expect(try await errand(["get"], environment: config.merging(["ERRAND_HOST": "lab"]) { $1 }).stdout.contains("over tls"))
+
+        // A deploy streams its package over TLS too.
+        let script = directory + "/tls-job.sh"
+        try "#!/bin/sh\necho job over tls\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let deployed = try await errand(["--host", "lab", "job", "deploy", "tlsjob", script, "--triggered"], environment: config)
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        let triggered = try await errand(["--host", "lab", "job", "trigger", "tlsjob", "--wait"], environment: config)
+        #expect(triggered.stdout.contains("job over tls"), "\(triggered.stderr)")
 
         let untrusted = try await errand(["--host", daemon.url, "get"], environment: ["ERRAND_TOKEN": admin])
         #expect(untrusted.status == 1)
