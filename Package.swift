@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure value types and logic: no I/O.
@@ -66,6 +67,17 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // The web dashboard: server-rendered pages (Mustache templates), one stylesheet, a little JS.
+        .target(
+            name: "ErrandDashboard",
+            dependencies: [
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Static")],
+            swiftSettings: swiftSettings
+        ),
         // Typed HTTP client used by the CLI (and later by remote jobs).
         .target(
             name: "ErrandClient",
@@ -90,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "errand",
             dependencies: [
-                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient",
+                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient", "ErrandDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,6 +131,14 @@ let package = Package(
             name: "ErrandServerTests",
             dependencies: [
                 "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ErrandDashboardTests",
+            dependencies: [
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandDashboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

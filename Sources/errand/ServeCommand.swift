@@ -1,5 +1,6 @@
 import ArgumentParser
 import ErrandCore
+import ErrandDashboard
 import ErrandHost
 import ErrandServer
 import ErrandStore
@@ -70,9 +71,10 @@ struct ServeCommand: AsyncParsableCommand {
         let coordinator = RunCoordinator(store: store, configuration: hostConfiguration, logger: logger)
         try await coordinator.recover()
 
-        let api = ErrandAPI(coordinator: coordinator, instance: hostConfiguration.instanceName)
+        let router = ErrandAPI(coordinator: coordinator, instance: hostConfiguration.instanceName).router()
+        try Dashboard(coordinator: coordinator, instance: hostConfiguration.instanceName).addRoutes(to: router)
         let app = Application(
-            router: api.router(),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
             logger: logger
         )
