@@ -80,6 +80,8 @@ struct Fact: Sendable {
     var value: String
     var mono = false
     var href: String? = nil
+    /// Takes a whole row (long values such as the command).
+    var wide = false
 }
 
 /// A link of a toggle group (all / stdout / stderr; timestamps).
@@ -172,13 +174,10 @@ struct RunPage: Sendable {
     }
 
     static func facts(_ run: Run, now: Date) -> [Fact] {
-        var facts = [
-            Fact(label: "State", value: run.state.rawValue),
-            Fact(label: "Trigger", value: run.trigger.rawValue),
-        ]
+        var facts = [Fact(label: "Command", value: run.command, mono: true, wide: true)]
         if let job = run.job { facts.append(Fact(label: "Job", value: job, href: "/jobs/\(PathText.escape(job))")) }
         facts += [
-            Fact(label: "Command", value: run.command, mono: true),
+            Fact(label: "Trigger", value: run.trigger.rawValue),
             Fact(label: "Type", value: run.type.rawValue),
             Fact(label: "Location", value: run.location),
             Fact(label: "Created", value: TimeText.clock(run.createdAt)),

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""End-to-end test of the dashboard in a real headless Chromium (Debian's chromium + chromedriver,
+driven by selenium), against a real `errand serve` with its own data dir.
+
+Usage: dashboard_test.py --errand PATH [--screenshots DIR]
+
+Each check prints `ok` or `FAIL`; the last line is `N passed, N failed`. Screenshots of every page
+at 1280x800 and 390x844 go to --screenshots (default .build-artifacts/screenshots).
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+class Daemon:
+    """A throwaway `errand serve` on a free loopback port."""
+
+    def __init__(self, errand):
+        self.errand = errand
+        self.data = tempfile.mkdtemp(prefix="errand-browser-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.data, "serve.log"), "wb")
+        self.process = subprocess.Popen(
+            [errand, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the daemon did not answer: " + open(self.log.name).read())
+
+    def cli(self, *args):
+        env = dict(os.environ, ERRAND_NO_AUTOSTART="1")
+        result = subprocess.run([self.errand, "--host", self.url, *args], capture_output=True, env=env, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"errand {' '.join(args)} failed: {result.stderr.decode()}")
+        return result.stdout
+
+    def start(self, name, script):
+        run = json.loads(self.cli("start", "--json", "--name", name, "--", "sh", "-c", script))
+        return run["id"]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+class Browser:
+    def __init__(self, downloads, screenshots):
+        options = Options()
+        for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1280,800", "--lang=en-US"]:
+            options.add_argument(argument)
+        if os.path.exists("/usr/bin/chromium"):
+            options.binary_location = "/usr/bin/chromium"
+        options.add_experimental_option("prefs", {
+            "download.default_directory": downloads, "download.prompt_for_download": False})
+        driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+        self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        self.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+        self.screenshots = screenshots
+        self.size("desktop")
+
+    def size(self, name):
+        width, height = SIZES[name]
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": name == "phone"})
+
+    def shoot(self, name):
+        """Screenshots of the current page at both sizes (the page is reloaded at each size)."""
+        for label in SIZES:
+            self.size(label)
+            time.sleep(0.3)
+            self.driver.save_screenshot(os.path.join(self.screenshots, f"{name}-{label}.png"))
+        self.size("desktop")
+
+    def wait(self, condition, timeout=20, message=""):
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda d: condition(), message)
+
+    def by_id(self, id):
+        return self.driver.find_element(By.ID, id)
+
+    def quit(self):
+        self.driver.quit()
+
+
+def post(url, body, cookie=None):
+    request = urllib.request.Request(url, data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    if cookie:
+        request.add_header("Cookie", cookie)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_finished(daemon, run_id):
+    daemon.cli("wait", str(run_id), "--timeout", "30")
+
+
+# --- Checks -------------------------------------------------------------------------------------
+
+def check_html_output_is_text(daemon, browser):
+    run_id = daemon.start("html-output", "echo '<script>window.pwned=1</script><b>bold</b>'; echo '<img src=x onerror=window.pwned=2>' >&2")
+    wait_finished(daemon, run_id)
+    browser.driver.get(f"{daemon.url}/runs/{run_id}")
+    output = browser.by_id("output")
+    assert "<script>window.pwned=1</script><b>bold</b>" in output.text, output.text
+    assert "<img src=x onerror=window.pwned=2>" in output.text, output.text
+    assert browser.driver.execute_script("return window.pwned === undefined"), "the output ran as script"
+    assert not output.find_elements(By.TAG_NAME, "b") and not output.find_elements(By.TAG_NAME, "img"), "output became markup"
+    browser.driver.get(f"{daemon.url}/runs")
+    assert "<script>window.pwned=1</script>" in browser.driver.find_element(By.CSS_SELECTOR, "table.runs").text
+    assert browser.driver.execute_script("return window.pwned === undefined")
+
+
+def check_csrf(daemon, browser):
+    run_id = daemon.start("csrf-target", "true")
+    wait_finished(daemon, run_id)
+    # Another site's form: no cookie of ours, no token.
+    assert post(f"{daemon.url}/runs/{run_id}/remove", "back=/runs") == 403
+    # The browser has our cookie, but the form lost its token: still refused.
+    browser.driver.get(f"{daemon.url}/runs/{run_id}")
+    browser.driver.execute_script("document.querySelector('#remove').form.querySelector('[name=csrf]').remove()")
+    browser.by_id("remove").click()
+    browser.wait(lambda: "Refused" in browser.driver.title, message="no refusal page")
+    browser.shoot("refused")
+    daemon.cli("get", str(run_id))  # still there
+    # The untouched form works.
+    browser.driver.get(f"{daemon.url}/runs/{run_id}")
+    browser.by_id("remove").click()
+    browser.wait(lambda: browser.driver.current_url.endswith("/runs"), message="remove did not go back to /runs")
+    assert f'href="/runs/{run_id}"' not in browser.driver.page_source
+
+
+def check_live_run(daemon, browser):
+    script = ("echo 'first line'; sleep 2; echo 'second line'; echo 'a problem' >&2; sleep 1; "
+              "printf 'no newline'; sleep 0.5; echo ' then newline'; echo done")
+    run_id = daemon.start("live-tail", script)
+    browser.driver.get(f"{daemon.url}/runs/{run_id}")
+    browser.driver.execute_script("window.notReloaded = true")
+    state = lambda: browser.by_id("run-state").text
+    assert state() in ("Running", "NotStarted"), state()
+    browser.wait(lambda: "first line" in browser.by_id("output").text, message="first line never shown")
+    browser.shoot("run-running")
+    browser.wait(lambda: "second line" in browser.by_id("output").text, message="live output did not appear")
+    browser.wait(lambda: state() == "Completed", message="the state never became Completed")
+    browser.wait(lambda: "done" in browser.by_id("output").text)
+    assert browser.driver.execute_script("return window.notReloaded === true"), "the page reloaded instead of tailing"
+    lines = [line.text for line in browser.driver.find_elements(By.CSS_SELECTOR, "#output .l")]
+    assert lines == ["first line", "second line", "a problem", "no newline then newline", "done"], lines
+    assert not browser.by_id("live").is_displayed()
+    # Reloaded, the server renders the same lines.
+    browser.driver.refresh()
+    again = [line.text for line in browser.driver.find_elements(By.CSS_SELECTOR, "#output .l")]
+    assert again == lines, again
+    assert "Exit code" in browser.by_id("summary").text
+    browser.shoot("run-completed")
+    return run_id
+
+
+def check_stderr_toggle(daemon, browser, run_id):
+    browser.driver.get(f"{daemon.url}/runs/{run_id}")
+    browser.driver.find_element(By.CSS_SELECTOR, '.toggles [data-show="error"]').click()
+    shown = [line.text for line in browser.driver.find_elements(By.CSS_SELECTOR, "#output .l") if line.is_displayed()]
+    assert shown == ["a problem"], shown
+    assert "stream=error" in browser.driver.current_url
+    assert "stream=error" in browser.by_id("download").get_attribute("href")
+    browser.by_id("ts-toggle").click()
+    first = browser.driver.find_element(By.CSS_SELECTOR, "#output .l.e")
+    assert first.text.startswith("20") and first.text.endswith("a problem"), first.text
+    browser.shoot("run-stderr")
+    # Without JavaScript the same links reload the page with the toggle applied.
+    browser.driver.get(f"{daemon.url}/runs/{run_id}?stream=output")
+    shown = [line.text for line in browser.driver.find_elements(By.CSS_SELECTOR, "#output .l") if line.is_displayed()]
+    assert "a problem" not in shown and "first line" in shown, shown
+
+
+def check_download(daemon, browser, run_id, downloads):
+    browser.driver.get(f"{daemon.url}/runs/{run_id}")
+    browser.by_id("download").click()
+    path = os.path.join(downloads, f"live-tail-{run_id}.log")
+    browser.wait(lambda: os.path.exists(path) and os.path.getsize(path) > 0, message="no download")
+    time.sleep(0.3)
+    with open(path, "rb") as f:
+        downloaded = f.read()
+    logs = daemon.cli("logs", str(run_id))
+    assert downloaded == logs, (downloaded, logs)
+
+
+def check_runs_page(daemon, browser):
+    sleeper = daemon.start("sleeper", "sleep 300")
+    failing = daemon.start("nightly-report", "echo building; exit 3")
+    wait_finished(daemon, failing)
+    browser.driver.get(f"{daemon.url}/runs")
+    header = [th.text for th in browser.driver.find_elements(By.CSS_SELECTOR, "table.runs th")][:7]
+    assert header == ["Id", "Name", "Type", "State", "HasMoreData", "Location", "Command"], header
+    browser.shoot("runs")
+    # Filter by state through the form.
+    select = browser.driver.find_element(By.NAME, "state")
+    select.find_element(By.CSS_SELECTOR, 'option[value="Failed"]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    browser.wait(lambda: "state=Failed" in browser.driver.current_url)
+    names = [a.text for a in browser.driver.find_elements(By.CSS_SELECTOR, "table.runs td[data-label=Name] > a:first-child")]
+    assert names == ["nightly-report"], names
+    # Stop from the table.
+    browser.driver.get(f"{daemon.url}/runs?name=sleeper")
+    browser.driver.find_element(By.CSS_SELECTOR, f'form[action="/runs/{sleeper}/stop"] button').click()
+    browser.wait(lambda: "Stopped" in browser.driver.find_element(By.CSS_SELECTOR, "table.runs").text, message="not stopped")
+    assert "name=sleeper" in browser.driver.current_url
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--errand", required=True)
+    parser.add_argument("--screenshots", default=".build-artifacts/screenshots")
+    args = parser.parse_args()
+    os.makedirs(args.screenshots, exist_ok=True)
+    downloads = tempfile.mkdtemp(prefix="errand-downloads-")
+    daemon = Daemon(os.path.abspath(args.errand))
+    browser = None
+    passed = failed = 0
+
+    def check(name, function, *extra):
+        nonlocal passed, failed
+        started = time.time()
+        try:
+            result = function(daemon, browser, *extra)
+            passed += 1
+            print(f"ok   {name} ({time.time() - started:.1f} s)", flush=True)
+            return result
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}", flush=True)
+            traceback.print_exc()
+            try:
+                browser.driver.save_screenshot(os.path.join(args.screenshots, f"FAILED-{name.replace(' ', '-')}.png"))
+            except Exception:
+                pass
+            return None
+
+    try:
+        browser = Browser(downloads, os.path.abspath(args.screenshots))
+        check("a run's HTML output is shown as text", check_html_output_is_text)
+        check("a POST without the CSRF token is refused", check_csrf)
+        run_id = check("the run page tails a running run to Completed", check_live_run)
+        if run_id:
+            check("the stderr toggle and timestamps", check_stderr_toggle, run_id)
+            check("the downloaded log equals errand logs", check_download, run_id, downloads)
+        check("the runs table: columns, filter, stop", check_runs_page)
+    finally:
+        if browser:
+            browser.quit()
+        daemon.stop()
+        shutil.rmtree(downloads, ignore_errors=True)
+    print(f"dashboard (browser): {passed} passed, {failed} failed")
+    print(f"screenshots in {args.screenshots}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
