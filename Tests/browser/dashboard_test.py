@@ -23,6 +23,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -103,7 +104,11 @@ class Browser:
         self.size("desktop")
 
     def wait(self, condition, timeout=20, message=""):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda d: condition(), message)
+        # Parts of a page are replaced while it is watched (the run summary), and pages change
+        # after a click: a vanished element means "not yet", not a failure.
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
+                             ).until(lambda d: condition(), message)
 
     def by_id(self, id):
         return self.driver.find_element(By.ID, id)
@@ -169,7 +174,8 @@ def check_live_run(daemon, browser):
     run_id = daemon.start("live-tail", script)
     browser.driver.get(f"{daemon.url}/runs/{run_id}")
     browser.driver.execute_script("window.notReloaded = true")
-    state = lambda: browser.by_id("run-state").text
+    # One atomic read: the summary that holds the badge is swapped in as the state changes.
+    state = lambda: browser.driver.execute_script("return document.getElementById('run-state').textContent")
     assert state() in ("Running", "NotStarted"), state()
     browser.wait(lambda: "first line" in browser.by_id("output").text, message="first line never shown")
     browser.shoot("run-running")
