@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "ErrandHost",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandRunner",
+                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandJobs", "ErrandSchedule",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "ErrandServer",
             dependencies: [
-                "ErrandCore", "ErrandHost", "ErrandStore",
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "ErrandDashboard",
             dependencies: [
-                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule",
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule", "ErrandJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -102,7 +102,8 @@ let package = Package(
         .executableTarget(
             name: "errand",
             dependencies: [
-                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient", "ErrandDashboard",
+                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient", "ErrandJobs",
+                "ErrandDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +125,7 @@ let package = Package(
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
-            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandHost"],
+            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandHost", "ErrandJobs"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

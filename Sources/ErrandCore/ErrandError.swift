@@ -5,6 +5,7 @@ public struct ErrandError: Error, Sendable, Equatable, CustomStringConvertible, 
         case badRequest = "bad_request"
         case notFound = "not_found"
         case conflict = "conflict"
+        case tooLarge = "too_large"
         case unavailable = "unavailable"
         case unreachable = "unreachable"
         case `internal` = "internal"

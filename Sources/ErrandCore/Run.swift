@@ -20,6 +20,8 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     public var throttleGroup: String
     public var timeout: Double?
     public var trigger: TriggerKind
+    /// The trigger in words: `schedule 0 */5 * * * *`, `api curl/8.5.0`, the retried run.
+    public var triggerDetail: String?
     public var parentId: Int64?
     public var attempt: Int
     public var pid: Int32?
@@ -36,7 +38,8 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         id: Int64, name: String, job: String? = nil, type: RunType = .backgroundJob, state: RunState = .notStarted,
         hasMoreData: Bool = true, location: String, argv: [String], workingDirectory: String? = nil,
         throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil, trigger: TriggerKind = .manual,
-        parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil, signal: Int32? = nil,
+        triggerDetail: String? = nil, parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil,
+        signal: Int32? = nil,
         reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0
     ) {
         self.id = id
@@ -52,6 +55,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         self.throttleGroup = throttleGroup
         self.timeout = timeout
         self.trigger = trigger
+        self.triggerDetail = triggerDetail
         self.parentId = parentId
         self.attempt = attempt
         self.pid = pid

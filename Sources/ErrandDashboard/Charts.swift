@@ -45,7 +45,7 @@ enum Charts {
     }
 
     /// Bars of run durations, oldest to newest, on a labelled time axis; each bar links to its run.
-    static func durations(_ runs: [ChartRun], width: Double = 720, height: Double = 220) -> String {
+    static func durations(_ runs: [ChartRun], width: Double = 960, height: Double = 220, cssClass: String = "chart") -> String {
         guard !runs.isEmpty else { return "" }
         let left = 56.0
         let bottom = 26.0
@@ -53,11 +53,12 @@ enum Charts {
         let plotWidth = width - left - 8
         let plotHeight = height - top - bottom
         let scale = axisMaximum(runs.compactMap(\.seconds).max() ?? 0)
+        let ticks = tickCount(scale)
         var svg =
-            #"<svg class="chart" viewBox="0 0 \#(n(width)) \#(n(height))" preserveAspectRatio="xMidYMid meet" role="img" aria-label="Durations of the last \#(runs.count) runs: \#(escape(summary(runs)))">"#
-        for step in 0...4 {
-            let value = scale * Double(step) / 4
-            let y = top + plotHeight - plotHeight * Double(step) / 4
+            #"<svg class="\#(cssClass)" viewBox="0 0 \#(n(width)) \#(n(height))" preserveAspectRatio="xMidYMid meet" role="img" aria-label="Durations of the last \#(runs.count) runs: \#(escape(summary(runs)))">"#
+        for step in 0...ticks {
+            let value = scale * Double(step) / Double(ticks)
+            let y = top + plotHeight - plotHeight * Double(step) / Double(ticks)
             svg += #"<line class="grid-line" x1="\#(n(left))" x2="\#(n(width - 8))" y1="\#(n(y))" y2="\#(n(y))"/>"#
             svg += #"<text class="axis" x="\#(n(left - 6))" y="\#(n(y + 4))" text-anchor="end">\#(escape(axisLabel(value)))</text>"#
         }
@@ -74,19 +75,25 @@ enum Charts {
         svg += #"<text class="axis" x="\#(n(left))" y="\#(n(height - 6))">\#(escape(TimeText.clock(runs[0].time)))</text>"#
         if runs.count > 1 {
             svg +=
-                #"<text class="axis" x="\#(n(left + Double(runs.count - 1) * slot + slot * 0.85))" y="\#(n(height - 6))" text-anchor="end">\#(escape(TimeText.clock(runs[runs.count - 1].time)))</text>"#
+                #"<text class="axis" x="\#(n(width - 8))" y="\#(n(height - 6))" text-anchor="end">\#(escape(TimeText.clock(runs[runs.count - 1].time)))</text>"#
         }
         return svg + "</svg>"
     }
 
-    /// A round number at or above `value` (1, 2 or 5 times a power of ten, or minutes/hours).
+    /// A round number at or above `value`: 1, 2 or 5 times a power of ten.
     static func axisMaximum(_ value: Double) -> Double {
         guard value > 0, value.isFinite else { return 1 }
         let power = pow(10, floor(log10(value)))
-        for factor in [1.0, 2, 2.5, 5, 10] where factor * power >= value {
+        for factor in [1.0, 2, 5, 10] where factor * power >= value * 0.999_999 {
             return factor * power
         }
         return 10 * power
+    }
+
+    /// Gridlines so that each step is round too (0.2, 0.5 or 1 of a power of ten).
+    static func tickCount(_ maximum: Double) -> Int {
+        let leading = (maximum / pow(10, floor(log10(maximum)))).rounded()
+        return leading == 2 ? 4 : 5
     }
 
     static func axisLabel(_ seconds: Double) -> String {

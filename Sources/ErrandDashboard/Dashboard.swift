@@ -11,6 +11,7 @@ import NIOCore
 /// and upload progress. Every POST carries the CSRF token (see ``CSRFGuard``).
 public struct Dashboard: Sendable {
     let coordinator: RunCoordinator
+    let jobs: JobHost
     let instance: String
     let assets: Assets
     let csrf: CSRFGuard
@@ -18,9 +19,11 @@ public struct Dashboard: Sendable {
 
     /// - Parameter csrfToken: the token forms must post back; random per daemon unless given (tests).
     public init(
-        coordinator: RunCoordinator, instance: String, csrfToken: String? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        coordinator: RunCoordinator, jobs: JobHost, instance: String, csrfToken: String? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.coordinator = coordinator
+        self.jobs = jobs
         self.instance = instance
         assets = try Assets()
         csrf = CSRFGuard(token: csrfToken ?? CSRFGuard.randomToken())
@@ -33,9 +36,10 @@ public struct Dashboard: Sendable {
     static let tailChunks: Int64 = 500
     static let tailBytes = 1024 * 1024
 
-    /// Adds the pages (`/`, `/runs`, `/runs/{id}`…), their form actions and `/static/…`.
+    /// Adds the pages (`/`, `/jobs…`, `/runs…`, `/deploy`), their form actions and `/static/…`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
-        router.get("/") { _, _ in Self.redirect(to: "/runs") }
+        router.get("/") { _, _ in Self.redirect(to: "/jobs") }
+        addJobRoutes(to: router)
         router.get("static/:file") { _, context in try self.staticFile(context.parameters.get("file") ?? "") }
         router.get("runs") { request, _ in await self.page { try await self.runsPage(request) } }
         router.get("runs/:id") { request, context in
@@ -61,7 +65,7 @@ public struct Dashboard: Sendable {
     func chrome(_ title: String, _ section: Chrome.Section) -> Chrome {
         Chrome(
             title: title, section: section, instance: instance, csrf: csrf.token, css: assets.url("dashboard.css"),
-            js: assets.url("dashboard.js"), jobsEnabled: false)
+            js: assets.url("dashboard.js"), jobsEnabled: true)
     }
 
     func runsPage(_ request: Request) async throws -> Response {
@@ -155,6 +159,7 @@ public struct Dashboard: Sendable {
                 case .badRequest: .badRequest
                 case .notFound: .notFound
                 case .conflict: .conflict
+                case .tooLarge: .contentTooLarge
                 case .unavailable, .unreachable: .serviceUnavailable
                 case .internal: .internalServerError
                 }

@@ -25,6 +25,8 @@ final class OutputCapture: Sendable {
         var assembler: ChunkAssembler
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
         var finished = false
+        /// When the process last wrote anything (for `idle_timeout`).
+        var lastActivity: Date
     }
 
     let runID: Int64
@@ -47,7 +49,8 @@ final class OutputCapture: Sendable {
         self.tuning = tuning
         self.now = now
         self.logger = logger
-        self.state = Mutex(State(assembler: ChunkAssembler(maxChunkBytes: tuning.maxChunkBytes, lastSeq: lastSeq)))
+        self.state = Mutex(
+            State(assembler: ChunkAssembler(maxChunkBytes: tuning.maxChunkBytes, lastSeq: lastSeq), lastActivity: now()))
         (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -56,6 +59,7 @@ final class OutputCapture: Sendable {
         let time = now()
         let buffered = state.withLock { state in
             state.assembler.append(bytes, stream: channel, at: time)
+            state.lastActivity = time
             return state.assembler.sealedBytes
         }
         wake.yield()
@@ -70,6 +74,9 @@ final class OutputCapture: Sendable {
             }
         }
     }
+
+    /// When the process last wrote output (its start when it has written nothing).
+    var lastActivity: Date { state.withLock { $0.lastActivity } }
 
     /// Writes a text line to the run's Error stream (a launch failure, a daemon notice).
     func note(_ message: String) async {

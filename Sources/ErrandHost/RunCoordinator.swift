@@ -14,16 +14,21 @@ public actor RunCoordinator: Service {
     enum StopCause: Sendable {
         case user
         case timeout(Double)
+        case idle(Double)
         case shutdown
 
         var finalTransition: RunTransition {
-            if case .timeout = self { .fail } else { .confirmStop }
+            switch self {
+            case .timeout, .idle: .fail
+            case .user, .shutdown: .confirmStop
+            }
         }
 
         var reason: String {
             switch self {
             case .user: "stopped on request"
             case .timeout(let seconds): "timed out after \(Self.format(seconds)) s and was stopped"
+            case .idle(let seconds): "wrote no output for \(Self.format(seconds)) s (idle_timeout) and was stopped"
             case .shutdown: "stopped because the daemon shut down"
             }
         }
@@ -40,6 +45,8 @@ public actor RunCoordinator: Service {
         var startedAt: Date?
         var processGroup: ProcessGroup?
         var stopCause: StopCause?
+        /// Created (with the current time) when the run is asked to stop: `ERRAND_SHUTDOWN_FILE`.
+        var shutdownFile: String?
         /// Stop requests (their grace) for the run's enforcer task.
         let stopRequests: AsyncStream<Duration>
         let requestStop: AsyncStream<Duration>.Continuation
@@ -62,6 +69,10 @@ public actor RunCoordinator: Service {
     private var active: [Int64: ActiveRun] = [:]
     /// Runs created by `start` and not yet launched, with their environment.
     private var created: [Int64: (Run, [String: String])] = [:]
+    /// What plans said beyond the stored fields, until the run ends (lost for runs queued across a restart,
+    /// which then get the defaults).
+    private var limits: [Int64: (stopGrace: Duration?, idleTimeout: Duration?)] = [:]
+    private var endObserver: (@Sendable (RunEnd) async -> Void)?
     private var acceptingRuns = true
     private let launches: AsyncStream<Int64>
     private let launchQueue: AsyncStream<Int64>.Continuation
@@ -131,6 +142,11 @@ public actor RunCoordinator: Service {
         dispatch()
     }
 
+    /// Registers the one observer told about every run that ends (the job host: supervision, retention).
+    public func observeEnds(_ observer: @escaping @Sendable (RunEnd) async -> Void) {
+        endObserver = observer
+    }
+
     // MARK: - Starting
 
     /// Creates a run and starts it when its throttle group has a free slot; returns it once it
@@ -155,14 +171,31 @@ public actor RunCoordinator: Service {
                     ? "'\(program)' is not an executable file"
                     : "command not found: '\(program)' is not in the PATH of the run's environment")
         }
-        let group = request.throttleGroup ?? ThrottleGroup.default
-        let run = try await store.createRun(
-            NewRun(
+        let plan = RunPlan(
+            run: NewRun(
                 name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
-                environment: environment, throttleGroup: group, timeout: request.timeout,
-                instance: configuration.instanceName, trigger: trigger, createdAt: now()))
-        if let limit = request.throttleLimit { throttle.setLimit(limit, for: group) }
-        created[run.id] = (run, environment)
+                environment: environment, throttleGroup: request.throttleGroup ?? ThrottleGroup.default,
+                timeout: request.timeout, instance: configuration.instanceName, trigger: trigger, createdAt: now()),
+            throttleLimit: request.throttleLimit)
+        // Without a tick the run is always created.
+        return try await start(plan)!
+    }
+
+    /// Creates the run of `plan` (for a tick: only if the tick was not claimed before, else nil) and
+    /// starts it as ``start(_:trigger:)`` does. The caller has checked the command.
+    public func start(_ plan: RunPlan) async throws -> Run? {
+        guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
+        let group = plan.run.throttleGroup
+        let run: Run
+        if let due = plan.tick, let job = plan.run.job {
+            guard let claimed = try await store.claimTick(job: job, due: due, run: plan.run) else { return nil }
+            run = claimed
+        } else {
+            run = try await store.createRun(plan.run)
+        }
+        if let limit = plan.throttleLimit { throttle.setLimit(limit, for: group) }
+        if plan.stopGrace != nil || plan.idleTimeout != nil { limits[run.id] = (plan.stopGrace, plan.idleTimeout) }
+        created[run.id] = (run, plan.run.environment)
         throttle.enqueue(run.id, group: group)
         dispatch()
         guard active[run.id] != nil else { return run }  // queued: NotStarted as created
@@ -178,6 +211,28 @@ public actor RunCoordinator: Service {
             return current
         }
         return try await store.run(id: run.id) ?? run
+    }
+
+    /// Records a run that will not execute (a schedule tick skipped by the overlap or missed policy) as
+    /// `Stopped` with the reason, so it shows in the job's history. Nil when the tick was claimed before.
+    public func recordSkipped(_ plan: RunPlan, reason: String) async throws -> Run? {
+        let run: Run
+        if let due = plan.tick, let job = plan.run.job {
+            guard let claimed = try await store.claimTick(job: job, due: due, run: plan.run) else { return nil }
+            run = claimed
+        } else {
+            run = try await store.createRun(plan.run)
+        }
+        let endedAt = now()
+        try await store.updateRun(id: run.id, RunUpdate(state: .stopped, reason: reason, endedAt: endedAt))
+        hub.publish(.state(runID: run.id, state: .stopped))
+        await endObserver?(RunEnd(id: run.id, job: run.job, state: .stopped, endedAt: endedAt))
+        var skipped = run
+        skipped.state = .stopped
+        skipped.reason = reason
+        skipped.endedAt = endedAt
+        skipped.hasMoreData = false
+        return skipped
     }
 
     /// Hands every run that may start now to the service's task group.
@@ -208,7 +263,10 @@ public actor RunCoordinator: Service {
 
         var env = environment
         env["ERRAND_RUN_ID"] = String(id)
-        env["ERRAND_JOB_NAME"] = run.name
+        env["ERRAND_JOB_NAME"] = run.job ?? run.name
+        if run.job != nil { env["WEBJOBS_RUN_ID"] = String(id) }
+        active[id]?.shutdownFile = env["ERRAND_SHUTDOWN_FILE"]
+        let idleTimeout = limits[id]?.idleTimeout
         let capture = OutputCapture(
             runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger)
         async let written: Void = capture.run()
@@ -232,7 +290,13 @@ public actor RunCoordinator: Service {
                     if let timeout = run.timeout {
                         group.addTask {
                             try await Task.sleep(for: .seconds(timeout))
-                            _ = try? await self.requestStop(id, grace: self.configuration.stopGrace, cause: .timeout(timeout))
+                            _ = try? await self.requestStop(id, grace: self.stopGrace(of: id), cause: .timeout(timeout))
+                            return nil
+                        }
+                    }
+                    if let idleTimeout {
+                        group.addTask {
+                            try await self.watchIdleness(id, capture: capture, limit: idleTimeout)
                             return nil
                         }
                     }
@@ -253,7 +317,7 @@ public actor RunCoordinator: Service {
         if let launchFailure { await capture.note("errand: \(launchFailure)") }
         capture.finish()
         await written
-        await record(id, status: status, launchFailure: launchFailure)
+        await record(id, job: run.job, status: status, launchFailure: launchFailure)
         finishBookkeeping(id)
     }
 
@@ -289,9 +353,32 @@ public actor RunCoordinator: Service {
         active[id]?.launched = []
     }
 
-    /// SIGTERM on each stop request, SIGKILL when the grace runs out. Cancelled when the run ends.
+    /// Stops the run once it has written nothing for `limit`.
+    private func watchIdleness(_ id: Int64, capture: OutputCapture, limit: Duration) async throws {
+        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
+        while true {
+            let quiet = now().timeIntervalSince(capture.lastActivity)
+            if quiet >= seconds {
+                _ = try? await requestStop(id, grace: stopGrace(of: id), cause: .idle(seconds))
+                return
+            }
+            try await Task.sleep(for: .seconds(min(seconds - quiet, 1) + 0.01))
+        }
+    }
+
+    /// The grace a stop without a caller-given grace gets: the run's plan, else the daemon's default.
+    func stopGrace(of id: Int64) -> Duration {
+        limits[id]?.stopGrace ?? configuration.stopGrace
+    }
+
+    /// On each stop request: the shutdown file (if the run has one), SIGTERM; SIGKILL when the grace
+    /// runs out. Cancelled when the run ends.
     private func enforceStops(_ id: Int64, requests: AsyncStream<Duration>) async {
         for await grace in requests {
+            if let path = active[id]?.shutdownFile {
+                let stamp = ISO8601DateFormatter().string(from: now()) + "\n"
+                FileManager.default.createFile(atPath: path, contents: Data(stamp.utf8))
+            }
             active[id]?.processGroup?.send(SIGTERM)
             do { try await Task.sleep(for: grace) } catch { return }
             if let processGroup = active[id]?.processGroup {
@@ -301,7 +388,7 @@ public actor RunCoordinator: Service {
         }
     }
 
-    private func record(_ id: Int64, status: ExitStatus?, launchFailure: String?) async {
+    private func record(_ id: Int64, job: String?, status: ExitStatus?, launchFailure: String?) async {
         let cause = active[id]?.stopCause
         let transition: RunTransition
         var reason: String?
@@ -318,11 +405,16 @@ public actor RunCoordinator: Service {
             // A run whose launch failed never left NotStarted; the machine takes it from there.
             let current = active[id]?.state ?? .running
             let state = current.next(after: transition) ?? (transition == .confirmStop ? .stopped : .failed)
+            let endedAt = now()
             try await store.updateRun(
                 id: id,
                 RunUpdate(
-                    state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: now()))
+                    state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: endedAt))
             hub.publish(.state(runID: id, state: state))
+            await endObserver?(
+                RunEnd(
+                    id: id, job: job, state: state, exitCode: status?.exitCode, signal: status?.signal,
+                    startedAt: active[id]?.startedAt, endedAt: endedAt))
         } catch {
             logger.error("could not record the end of run \(id): \(error)")
         }
@@ -333,6 +425,7 @@ public actor RunCoordinator: Service {
             entry.requestStop.finish()
             for waiter in entry.launched { waiter.resume() }
         }
+        limits.removeValue(forKey: id)
         throttle.finished(id)
         dispatch()
     }
@@ -342,7 +435,7 @@ public actor RunCoordinator: Service {
     /// Stops a run: a queued run becomes `Stopped` at once; a running one gets SIGTERM (its whole
     /// process group), then SIGKILL after `grace`. Returns once the run is finished.
     public func stop(id: Int64, grace: Duration? = nil) async throws -> Run {
-        try await stop(id: id, grace: grace ?? configuration.stopGrace, cause: .user)
+        try await stop(id: id, grace: grace ?? stopGrace(of: id), cause: .user)
     }
 
     func stop(id: Int64, grace: Duration, cause: StopCause) async throws -> Run {
@@ -378,8 +471,11 @@ public actor RunCoordinator: Service {
         guard !run.state.isFinished else { return false }
         if run.state == .notStarted, throttle.cancel(id) {
             created.removeValue(forKey: id)
-            try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: now()))
+            limits.removeValue(forKey: id)
+            let endedAt = now()
+            try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: endedAt))
             hub.publish(.state(runID: id, state: .stopped))
+            await endObserver?(RunEnd(id: id, job: run.job, state: .stopped, endedAt: endedAt))
         }
         return true
     }

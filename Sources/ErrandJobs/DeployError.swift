@@ -44,6 +44,10 @@ public struct DeployError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The error the API and CLI report: a bad request for everything the user can fix, internal for `io`.
     public var errandError: ErrandError {
-        code == .io ? ErrandError(.internal, message) : .badRequest(message)
+        switch code {
+        case .io: ErrandError(.internal, message)
+        case .tooLarge, .tooManyEntries: ErrandError(.tooLarge, message)
+        default: ErrandError(.badRequest, "\(code.rawValue): \(message)")
+        }
     }
 }

@@ -1,3 +1,5 @@
+import ErrandCore
+
 /// Checks that only make sense once the job's kind is known.
 extension JobSettings {
     /// `problems`, plus the settings that do not apply to `kind`: a schedule on a continuous job is an error

@@ -105,16 +105,21 @@ public struct PackageStore: Sendable {
         return (stored, checked)
     }
 
-    /// Deletes packages that no job's link points to and staging leftovers; returns the digests removed.
-    /// Call when no deploy is in progress (at daemon start, or under the daemon's deploy lock).
+    /// The folder of a stored package.
+    public func root(ofPackage digest: String) -> URL {
+        packagesDirectory.appendingPathComponent(digest, isDirectory: true)
+    }
+
+    /// Deletes packages that no job's link points to (and that are not in `keeping`) and staging
+    /// leftovers; returns the digests removed. Call when no deploy is in progress (at daemon start).
     @discardableResult
-    public func collectGarbage() -> [String] {
+    public func collectGarbage(keeping: Set<String> = []) -> [String] {
         try? FileManager.default.removeItem(at: stagingDirectory)
         let links = (try? FileManager.default.contentsOfDirectory(atPath: activeDirectory.path)) ?? []
         for name in links where name.hasPrefix(".") {
             unlink(activeDirectory.appendingPathComponent(name).path)
         }
-        let inUse = Set(links.compactMap { JobName(rawValue: $0).flatMap(active(for:))?.digest })
+        let inUse = Set(links.compactMap { JobName(rawValue: $0).flatMap(active(for:))?.digest }).union(keeping)
         let stored = (try? FileManager.default.contentsOfDirectory(atPath: packagesDirectory.path)) ?? []
         var removed: [String] = []
         for digest in stored.sorted() where !inUse.contains(digest) {

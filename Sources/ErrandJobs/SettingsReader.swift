@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 
 /// Reads one `settings.job` value at a time into a typed value, collecting a problem instead of throwing.

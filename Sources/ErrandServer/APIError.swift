@@ -13,6 +13,7 @@ struct APIError: HTTPResponseError {
         case .badRequest: .badRequest
         case .notFound: .notFound
         case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
         case .unavailable, .unreachable: .serviceUnavailable
         case .internal: .internalServerError
         }
@@ -41,6 +42,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 switch error.status.code {
                 case 404: .notFound
                 case 409: .conflict
+                case 413: .tooLarge
                 case 400..<500: .badRequest
                 default: .internal
                 }

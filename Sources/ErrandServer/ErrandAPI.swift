@@ -10,10 +10,12 @@ import NIOCore
 /// exactly these routes; there is no side door.
 public struct ErrandAPI: Sendable {
     let coordinator: RunCoordinator
+    let jobs: JobHost
     let instance: String
 
-    public init(coordinator: RunCoordinator, instance: String) {
+    public init(coordinator: RunCoordinator, jobs: JobHost, instance: String) {
         self.coordinator = coordinator
+        self.jobs = jobs
         self.instance = instance
     }
 
@@ -41,6 +43,7 @@ public struct ErrandAPI: Sendable {
         api.post("runs/:id/receive", use: receiveOutput)
         api.get("runs/:id/log", use: downloadLog)
         api.get("runs/:id/events", use: streamEvents)
+        JobsAPI(jobs: jobs).addRoutes(to: api)
         return router
     }
 

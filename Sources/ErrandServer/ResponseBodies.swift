@@ -6,3 +6,5 @@ extension Run: ResponseEncodable {}
 extension HealthBody: ResponseEncodable {}
 extension OutputPageBody: ResponseEncodable {}
 extension WaitBody: ResponseEncodable {}
+extension JobView: ResponseEncodable {}
+extension JSONValue: ResponseEncodable {}

@@ -9,6 +9,8 @@ public struct JobRecord: Sendable, Equatable {
     public var kind: String
     /// The content digest of the job's package (its folder under `packages/`).
     public var packageDigest: String
+    /// The entry point's command (interpreter and script, relative to the package root); a run appends its arguments.
+    public var entryPoint: [String]
     /// The `settings.job` JSON text.
     public var settings: String
     /// Whether a continuous job should run (`errand job start|stop`), kept across restarts.
@@ -17,12 +19,14 @@ public struct JobRecord: Sendable, Equatable {
     public var updatedAt: Date
 
     public init(
-        name: String, kind: String, packageDigest: String, settings: String = "{}", enabled: Bool = true,
+        name: String, kind: String, packageDigest: String, entryPoint: [String] = [], settings: String = "{}",
+        enabled: Bool = true,
         createdAt: Date, updatedAt: Date
     ) {
         self.name = name
         self.kind = kind
         self.packageDigest = packageDigest
+        self.entryPoint = entryPoint
         self.settings = settings
         self.enabled = enabled
         self.createdAt = createdAt

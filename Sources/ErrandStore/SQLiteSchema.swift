@@ -71,6 +71,13 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3: trigger details, entry points") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN trigger_detail TEXT;
+                    ALTER TABLE jobs ADD COLUMN entry_point TEXT NOT NULL DEFAULT '[]';
+                    """)
+        }
         return migrator
     }
 }

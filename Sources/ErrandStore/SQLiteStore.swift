@@ -54,13 +54,13 @@ public final class SQLiteStore: Store {
         try db.cachedStatement(
             sql: """
                 INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
-                    timeout_seconds, instance, trigger, parent_id, attempt, created_at)
-                VALUES (?, ?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at)
+                VALUES (?, ?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
                 new.name ?? "", new.job, new.type.rawValue, encoded.argv, new.workingDirectory, encoded.environment,
-                new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.parentId, new.attempt,
+                new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.triggerDetail, new.parentId, new.attempt,
                 new.createdAt,
             ])
         let id = db.lastInsertedRowID
@@ -73,17 +73,20 @@ public final class SQLiteStore: Store {
     // MARK: - Jobs
 
     public func saveJob(_ job: JobRecord) async throws {
+        let entryPoint = String(decoding: try JSONEncoder().encode(job.entryPoint), as: UTF8.self)
         try await pool.write { db in
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO jobs (name, kind, package_digest, settings, enabled, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, package_digest = excluded.package_digest,
-                        settings = excluded.settings, enabled = excluded.enabled, updated_at = excluded.updated_at
+                        entry_point = excluded.entry_point, settings = excluded.settings, enabled = excluded.enabled,
+                        updated_at = excluded.updated_at
                     """
             ).execute(
                 arguments: [
-                    job.name, job.kind, job.packageDigest, job.settings, job.enabled, job.createdAt, job.updatedAt,
+                    job.name, job.kind, job.packageDigest, entryPoint, job.settings, job.enabled, job.createdAt,
+                    job.updatedAt,
                 ])
         }
     }
@@ -109,10 +112,30 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private static func decodeJob(_ row: Row) -> JobRecord {
-        JobRecord(
-            name: row["name"], kind: row["kind"], packageDigest: row["package_digest"], settings: row["settings"],
+    private static func decodeJob(_ row: Row) throws -> JobRecord {
+        let entryPoint: String = row["entry_point"]
+        return JobRecord(
+            name: row["name"], kind: row["kind"], packageDigest: row["package_digest"],
+            entryPoint: try JSONDecoder().decode([String].self, from: Data(entryPoint.utf8)), settings: row["settings"],
             enabled: row["enabled"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+
+    public func lastTick(job: String) async throws -> Date? {
+        try await pool.read { db in
+            try Date.fetchOne(
+                db.cachedStatement(sql: "SELECT due_at FROM schedule_ticks WHERE job_name = ? ORDER BY due_at DESC LIMIT 1"),
+                arguments: [job])
+        }
+    }
+
+    public func pruneTicks(before cutoff: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM schedule_ticks WHERE due_at < ?
+                    AND due_at < (SELECT MAX(due_at) FROM schedule_ticks AS newest WHERE newest.job_name = schedule_ticks.job_name)
+                    """, arguments: [cutoff])
+        }
     }
 
     // MARK: - Runs
@@ -204,6 +227,29 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func trimOutput(runID: Int64, keepBytes: Int64) async throws -> Int64 {
+        try await pool.write { db in
+            let sizes = try Row.fetchCursor(
+                db, sql: "SELECT seq, length(data) AS size FROM output WHERE run_id = ? ORDER BY seq DESC", arguments: [runID])
+            var kept: Int64 = 0
+            var cut: Int64?
+            var deleted: Int64 = 0
+            while let row = try sizes.next() {
+                let size: Int64 = row["size"]
+                if cut != nil {
+                    deleted += size
+                } else if kept + size > keepBytes {
+                    cut = row["seq"]
+                    deleted += size
+                } else {
+                    kept += size
+                }
+            }
+            if let cut { try db.execute(sql: "DELETE FROM output WHERE run_id = ? AND seq <= ?", arguments: [runID, cut]) }
+            return deleted
+        }
+    }
+
     public func appendOutput(runID: Int64, _ chunks: [OutputChunk]) async throws {
         guard let last = chunks.last else { return }
         try await pool.write { db in
@@ -256,7 +302,7 @@ public final class SQLiteStore: Store {
 
     private static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
-        parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
+        trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
         (\(hasMoreDataSQL)) AS has_more_data
         """
 
@@ -273,6 +319,7 @@ public final class SQLiteStore: Store {
             location: row["instance"], argv: try JSONDecoder().decode([String].self, from: Data(argvJSON.utf8)),
             workingDirectory: row["working_directory"], throttleGroup: row["throttle_group"],
             timeout: row["timeout_seconds"], trigger: TriggerKind(rawValue: row["trigger"]) ?? .manual,
+            triggerDetail: row["trigger_detail"],
             parentId: row["parent_id"], attempt: row["attempt"], pid: row["pid"], exitCode: row["exit_code"],
             signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
             endedAt: row["ended_at"], outputSeq: row["output_seq"])

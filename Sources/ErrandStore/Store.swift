@@ -34,11 +34,19 @@ public protocol Store: Sendable {
     /// transaction, or returns nil when that tick was already claimed (by this instance before a
     /// restart, or by another instance of a cluster). The uniqueness of (job, due) decides, not luck.
     func claimTick(job: String, due: Date, run: NewRun) async throws -> Run?
+    /// The due time of the job's latest claimed tick: where the scheduler resumes after a restart.
+    func lastTick(job: String) async throws -> Date?
+    /// Forgets ticks due before `cutoff`, except each job's latest (which `lastTick` needs).
+    func pruneTicks(before cutoff: Date) async throws
 
     /// Appends chunks (already numbered, in order) in one transaction.
     func appendOutput(runID: Int64, _ chunks: [OutputChunk]) async throws
     /// Chunks with `seq > after`, in order, at most `limit`.
     func output(runID: Int64, after: Int64, limit: Int) async throws -> [OutputChunk]
+    /// Deletes the run's oldest chunks until at most `keepBytes` of output remain (log rotation of a
+    /// long-lived run); returns how many bytes were deleted.
+    @discardableResult
+    func trimOutput(runID: Int64, keepBytes: Int64) async throws -> Int64
     /// The reader's cursor (0 when it has received nothing).
     func cursor(runID: Int64, reader: String) async throws -> Int64
     /// Reads the chunks after the reader's cursor and moves the cursor past them, atomically,
@@ -59,6 +67,8 @@ public struct NewRun: Sendable, Equatable {
     public var timeout: Double?
     public var instance: String
     public var trigger: TriggerKind
+    /// The trigger in words: the schedule expression, the API caller's user agent, the retried run.
+    public var triggerDetail: String?
     public var parentId: Int64?
     public var attempt: Int
     public var createdAt: Date
@@ -67,8 +77,9 @@ public struct NewRun: Sendable, Equatable {
         name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,
         environment: [String: String] = [:], throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil,
         instance: String, trigger: TriggerKind = .manual, parentId: Int64? = nil, attempt: Int = 1, createdAt: Date,
-        job: String? = nil
+        job: String? = nil, triggerDetail: String? = nil
     ) {
+        self.triggerDetail = triggerDetail
         self.name = name
         self.job = job
         self.type = type

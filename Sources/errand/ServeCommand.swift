@@ -2,6 +2,7 @@ import ArgumentParser
 import ErrandCore
 import ErrandDashboard
 import ErrandHost
+import ErrandJobs
 import ErrandServer
 import ErrandStore
 import Foundation
@@ -37,6 +38,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "This instance's name, shown as the runs' Location (default: the host name).")
     var instance: String?
 
+    @Option(help: "Largest package (zip) a deploy accepts, in bytes (default: 100000000).")
+    var maxPackageBytes: Int64?
+
+    @Option(help: "Runs kept per deployed job when its settings.job has no history_size (default: 30).")
+    var historySize: Int?
+
+    @Option(help: "Output kept per run of a continuous job, in bytes; older output is rotated out (default: 67108864).")
+    var continuousLogBytes: Int64?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
@@ -70,9 +80,20 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let coordinator = RunCoordinator(store: store, configuration: hostConfiguration, logger: logger)
         try await coordinator.recover()
+        var jobConfiguration = JobHostConfiguration(dataDirectory: URL(fileURLWithPath: dataDirectory))
+        if let maxPackageBytes { jobConfiguration.packageLimits.maxArchiveBytes = maxPackageBytes }
+        if let historySize {
+            guard (1...JobSettings.maxHistorySize).contains(historySize) else {
+                throw ErrandError.badRequest("--history-size must be between 1 and \(JobSettings.maxHistorySize)")
+            }
+            jobConfiguration.defaultHistorySize = historySize
+        }
+        if let continuousLogBytes { jobConfiguration.continuousOutputBytes = continuousLogBytes }
+        let jobs = JobHost(coordinator: coordinator, configuration: jobConfiguration, logger: logger)
+        try await jobs.load()
 
-        let router = ErrandAPI(coordinator: coordinator, instance: hostConfiguration.instanceName).router()
-        try Dashboard(coordinator: coordinator, instance: hostConfiguration.instanceName).addRoutes(to: router)
+        let router = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).router()
+        try Dashboard(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).addRoutes(to: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
@@ -83,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         // recorded while clients can still watch them.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: coordinator)],
+                services: [.init(service: app), .init(service: coordinator), .init(service: jobs)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -19,11 +19,17 @@ struct PageTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("errand-dash-\(UUID().uuidString).sqlite").path
         let coordinator = RunCoordinator(store: try SQLiteStore(path: path), configuration: HostConfiguration(instanceName: "dash-test"))
         try await coordinator.recover()
-        let router = ErrandAPI(coordinator: coordinator, instance: "dash-test").router()
-        try Dashboard(coordinator: coordinator, instance: "dash-test", csrfToken: Self.token).addRoutes(to: router)
+        let jobs = JobHost(
+            coordinator: coordinator,
+            configuration: JobHostConfiguration(
+                dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("errand-dash-\(UUID().uuidString)")))
+        try await jobs.load()
+        let router = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "dash-test").router()
+        try Dashboard(coordinator: coordinator, jobs: jobs, instance: "dash-test", csrfToken: Self.token).addRoutes(to: router)
         let app = Application(router: router)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }
+            group.addTask { try await jobs.run() }
             try await app.test(.router) { client in try await body(client, coordinator) }
             group.cancelAll()
         }

@@ -1,3 +1,4 @@
+import ErrandCore
 import ErrandSchedule
 import Foundation
 import Testing

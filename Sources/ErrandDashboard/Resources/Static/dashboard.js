@@ -13,7 +13,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
-  if (window.errandPage) window.errandPage();
+  const deploy = document.getElementById("deploy");
+  if (deploy) setUpDeploy(deploy);
 });
 
 // --- Run page: stream toggle and timestamps without a reload ---------------------------------
@@ -126,9 +127,170 @@ function refreshSummary() {
   refreshing = (refreshing || Promise.resolve()).then(load).catch(() => {});
 }
 
+// A query string with spaces as %20: the server reads "+" as a plus sign, as cron needs.
+function query(params) {
+  return Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+}
+
 function clock(iso) {
   const d = new Date(iso);
   if (isNaN(d)) return "";
   const p = (n) => String(n).padStart(2, "0");
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+// --- Deploy page: schedule builder with live preview, upload with progress -----------------------
+
+function setUpDeploy(form) {
+  const $ = (id) => document.getElementById(id);
+  const value = (name) => (form.querySelector(`input[name="${name}"]:checked`) || {}).value;
+  const recurrence = $("recurrence");
+
+  const showFieldError = (field, message) => {
+    const box = form.querySelector(`[data-field="${field}"] .error`) || $("deploy-error");
+    box.textContent = message;
+    box.hidden = false;
+    const input = box.closest(".field") && box.closest(".field").querySelector("input, textarea");
+    if (input) input.setAttribute("aria-invalid", "true");
+  };
+  const clearErrors = () => {
+    for (const box of form.querySelectorAll(".error")) { box.hidden = true; box.textContent = ""; }
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  };
+
+  const buildRecurrence = () => {
+    const frequency = $("frequency").value;
+    const [hour, minute] = ($("at-time").value || "00:00").split(":").map(Number);
+    const object = { frequency, interval: Math.max(1, Number($("interval").value) || 1) };
+    const schedule = {};
+    if (frequency === "Hour") schedule.minutes = [minute];
+    if (["Day", "Week", "Month"].includes(frequency)) { schedule.hours = [hour]; schedule.minutes = [minute]; }
+    if (frequency === "Week") {
+      schedule.weekDays = [...form.querySelectorAll('input[name="weekday"]:checked')].map((box) => box.value);
+    }
+    if (frequency === "Month") {
+      if (value("monthly") === "nth") {
+        schedule.monthlyOccurrences = [{ day: $("nth-day").value, occurrence: Number($("nth").value) }];
+      } else {
+        schedule.monthDays = $("month-days").value.split(/[\s,]+/).filter(Boolean).map(Number);
+      }
+    }
+    if (Object.keys(schedule).length) object.schedule = schedule;
+    const zone = $("tz").value.trim();
+    if (zone) object.timeZone = zone;
+    recurrence.value = JSON.stringify(object);
+  };
+
+  let timer = null;
+  let asked = 0;
+  const preview = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (value("kind") !== "scheduled") return;
+      const useCron = value("form") === "cron";
+      const params = useCron ? { cron: $("cron").value } : { recurrence: recurrence.value };
+      const ticket = ++asked;
+      let result;
+      try {
+        result = await (await fetch("/deploy/preview?" + query(params))).json();
+      } catch { return; }
+      if (ticket !== asked) return; // an older answer arriving late
+      for (const field of ["cron", "recurrence"]) {
+        const box = form.querySelector(`[data-field="${field}"] .error`);
+        box.hidden = true;
+      }
+      $("preview-words").textContent = result.description || "";
+      const list = $("preview-next");
+      list.replaceChildren(...(result.next || []).map((text) => { const li = document.createElement("li"); li.textContent = text; return li; }));
+      if (result.error) {
+        const field = useCron ? "cron" : "recurrence";
+        showFieldError(field, (result.field && !result.field.startsWith(field) ? result.field + ": " : "") + result.error);
+      }
+    }, 200);
+  };
+
+  const sync = () => {
+    const scheduled = value("kind") === "scheduled";
+    $("schedule-fields").hidden = !scheduled;
+    const cron = value("form") === "cron";
+    $("cron-fields").hidden = !cron;
+    $("recurrence-fields").hidden = cron;
+    const frequency = $("frequency").value;
+    $("weekly").hidden = frequency !== "Week";
+    $("monthly").hidden = frequency !== "Month";
+    preview();
+  };
+
+  for (const input of form.querySelectorAll('input[name="kind"], input[name="form"]')) input.addEventListener("change", sync);
+  for (const id of ["frequency", "interval", "at-time", "tz", "month-days", "nth", "nth-day"]) {
+    $(id).addEventListener("input", () => { buildRecurrence(); sync(); });
+    $(id).addEventListener("change", () => { buildRecurrence(); sync(); });
+  }
+  for (const box of form.querySelectorAll('input[name="weekday"], input[name="monthly"]')) {
+    box.addEventListener("change", () => { buildRecurrence(); sync(); });
+  }
+  $("cron").addEventListener("input", preview);
+  recurrence.addEventListener("input", preview);
+  buildRecurrence();
+  sync();
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearErrors();
+    const name = $("job-name").value.trim();
+    const file = $("package").files[0];
+    let problem = false;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) { showFieldError("name", "Give a name: letters, digits, _ and -, starting with a letter or digit."); problem = true; }
+    if (!file) { showFieldError("package", "Choose a zip or a script to upload."); problem = true; }
+    const kind = value("kind");
+    const params = { kind };
+    if (kind === "scheduled") {
+      if (value("form") === "cron") {
+        if (!$("cron").value.trim()) { showFieldError("cron", "Enter a cron expression."); problem = true; }
+        params.schedule = $("cron").value.trim();
+      } else {
+        params.recurrence = recurrence.value;
+      }
+    }
+    if (problem) return;
+
+    const request = new XMLHttpRequest();
+    const bar = $("progress");
+    const text = $("progress-text");
+    const button = $("deploy-button");
+    form.querySelector(".progress-row").hidden = false;
+    button.disabled = true;
+    request.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((e.loaded / e.total) * 100);
+      text.textContent = `${bar.value} % of ${(e.total / 1048576).toFixed(1)} MiB`;
+    });
+    request.upload.addEventListener("load", () => { bar.value = 100; text.textContent = "Uploaded; checking the package…"; });
+    request.addEventListener("load", () => {
+      button.disabled = false;
+      if (request.status === 200 || request.status === 201) {
+        text.textContent = "Deployed.";
+        location.assign("/jobs/" + encodeURIComponent(name));
+        return;
+      }
+      form.querySelector(".progress-row").hidden = true;
+      let message = `The deploy failed (HTTP ${request.status}).`;
+      try { message = JSON.parse(request.responseText).error.message; } catch {}
+      const lower = message.toLowerCase();
+      const field = lower.includes("job name") ? "name"
+        : lower.includes("recurrence") && kind === "scheduled" ? "recurrence"
+        : (lower.includes("schedule") || lower.includes("cron")) && kind === "scheduled" ? (value("form") === "cron" ? "cron" : "recurrence")
+        : "package";
+      showFieldError(field, message);
+    });
+    request.addEventListener("error", () => {
+      button.disabled = false;
+      showFieldError("package", "The upload was interrupted (is the daemon still running?).");
+    });
+    request.open("PUT", `/api/v1/jobs/${encodeURIComponent(name)}?${query(params)}`);
+    const zip = /\.zip$/i.test(file.name);
+    request.setRequestHeader("Content-Type", zip ? "application/zip" : "application/octet-stream");
+    if (!zip) request.setRequestHeader("Content-Disposition", `attachment; filename="${file.name.replace(/["\\]/g, "")}"`);
+    request.send(file);
+  });
 }

@@ -1,0 +1,193 @@
+import ErrandCore
+import Foundation
+
+/// The colour family of a job's status badge.
+enum JobStatusStyle {
+    static func of(_ status: String) -> String {
+        switch status {
+        case "Running", "Stopping": "live"
+        case "Starting", "PendingRestart": "wait"
+        case "Idle": "idle"
+        default: "muted"
+        }
+    }
+}
+
+/// One row of the Jobs table.
+struct JobRow: Sendable {
+    var name: String
+    var href: String
+    var kind: String
+    var status: String
+    var statusClass: String
+    var schedule: String?
+    var next: String?
+    var nextTitle: String?
+    var lastState: String?
+    var lastClass: String?
+    var lastWhen: String?
+    var lastTitle: String?
+    var lastHref: String?
+    var spark: String
+    var problems: Bool
+
+    init(_ job: JobView, history: [Run], now: Date) {
+        name = job.name
+        href = "/jobs/\(PathText.escape(job.name))"
+        kind = job.kind
+        status = job.status
+        statusClass = JobStatusStyle.of(job.status)
+        schedule = job.scheduleDescription
+        if let next = job.nextRuns.first ?? job.nextAttemptAt {
+            self.next = TimeText.relative(next, now: now)
+            nextTitle = TimeText.clock(next) + " UTC"
+        }
+        if let last = job.latestRun ?? history.last {
+            lastState = last.state.rawValue
+            lastClass = StateStyle.of(last.state)
+            let when = last.endedAt ?? last.startedAt ?? last.createdAt
+            lastWhen = TimeText.relative(when, now: now)
+            lastTitle = TimeText.clock(when) + " UTC"
+            lastHref = "/runs/\(last.id)"
+        }
+        spark = Charts.sparkline(history.map { ChartRun($0, now: now) })
+        problems = !job.problems.isEmpty
+    }
+}
+
+/// The Jobs page.
+struct JobsPage: Sendable {
+    var chrome: Chrome
+    var rows: [JobRow]
+    var empty: Bool
+    var summary: String
+}
+
+/// A row of a job's history table.
+struct HistoryRow: Sendable {
+    var id: Int64
+    var href: String
+    var state: String
+    var stateClass: String
+    var trigger: String
+    var started: String
+    var duration: String
+    var exit: String
+
+    init(_ run: Run, now: Date) {
+        id = run.id
+        href = "/runs/\(run.id)"
+        state = run.state.rawValue
+        stateClass = StateStyle.of(run.state)
+        trigger = run.triggerDetail ?? run.trigger.rawValue
+        started = TimeText.clock(run.startedAt ?? run.createdAt)
+        duration = run.startedAt.map { TimeText.duration((run.endedAt ?? now).timeIntervalSince($0)) } ?? "–"
+        if let code = run.exitCode {
+            exit = String(code)
+        } else if let signal = run.signal {
+            exit = SignalName.of(signal)
+        } else {
+            exit = "–"
+        }
+    }
+}
+
+/// The Job page: settings and problems, schedule, actions, history chart and table.
+struct JobPage: Sendable {
+    struct Setting: Sendable {
+        var key: String
+        var value: String
+    }
+
+    struct Problem: Sendable {
+        var field: String?
+        var message: String
+        var severity: String
+    }
+
+    var chrome: Chrome
+    var name: String
+    var path: String
+    var kind: String
+    var status: String
+    var statusClass: String
+    var command: String
+    var schedule: String?
+    var scheduleText: String?
+    var timeZone: String?
+    var nextRuns: [String]
+    var nextAttempt: String?
+    var restarts: Int
+    var settings: [Setting]
+    var noSettings: Bool
+    var problems: [Problem]
+    var canTrigger: Bool
+    var canStart: Bool
+    var canStop: Bool
+    var isScheduled: Bool
+    var history: [HistoryRow]
+    var chart: String
+    /// The same chart drawn for a phone's width (CSS shows one of the two).
+    var chartNarrow: String
+    var noHistory: Bool
+    var historyNote: String
+    var digest: String
+    var updated: String
+
+    init(chrome: Chrome, job: JobView, history: [Run], nextRuns: [String], now: Date) {
+        self.chrome = chrome
+        name = job.name
+        path = "/jobs/\(PathText.escape(job.name))"
+        kind = job.kind
+        status = job.status
+        statusClass = JobStatusStyle.of(job.status)
+        command = ShellWords.display(job.command)
+        schedule = job.scheduleDescription
+        scheduleText = job.schedule
+        timeZone = job.timeZone
+        self.nextRuns = nextRuns
+        nextAttempt = job.nextAttemptAt.map { TimeText.clock($0) + " UTC (" + TimeText.relative($0, now: now) + ")" }
+        restarts = job.restarts
+        settings = job.settings.keys.sorted().map { Setting(key: $0, value: Self.text(job.settings[$0]!)) }
+        noSettings = settings.isEmpty
+        problems = job.problems.map { Problem(field: $0.field, message: $0.message, severity: $0.severity.rawValue) }
+        canTrigger = job.kind != "continuous"
+        let switchable = job.kind == "continuous" || job.kind == "scheduled"
+        canStart = switchable && !job.enabled
+        canStop = switchable && job.enabled
+        isScheduled = job.kind == "scheduled"
+        let oldestFirst = Array(history.reversed())
+        self.history = history.map { HistoryRow($0, now: now) }
+        let points = oldestFirst.map { ChartRun($0, now: now) }
+        chart = Charts.durations(points)
+        chartNarrow = Charts.durations(points, width: 380, height: 200, cssClass: "chart narrow")
+        noHistory = history.isEmpty
+        historyNote = "The last \(history.count) of at most \(job.historySize) kept runs."
+        digest = String(job.packageDigest.prefix(12))
+        updated = TimeText.clock(job.updatedAt) + " UTC"
+    }
+
+    /// A settings value as JSON text (strings without quotes).
+    static func text(_ value: JSONValue) -> String {
+        if case .string(let string) = value { return string }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+    }
+}
+
+/// Confirmation before a job is deleted (a page, so it works without JavaScript).
+struct DeleteJobPage: Sendable {
+    var chrome: Chrome
+    var name: String
+    var path: String
+    var active: Bool
+}
+
+/// The Deploy page.
+struct DeployPage: Sendable {
+    var chrome: Chrome
+    var name: String
+    var maxBytes: String
+    var zone: String
+}

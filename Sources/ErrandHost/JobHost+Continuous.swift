@@ -1,0 +1,141 @@
+import ErrandCore
+import ErrandJobs
+import ErrandStore
+import Foundation
+import Logging
+
+/// Continuous jobs: one supervisor task per enabled job keeps a process running, restarting it per
+/// the `restart` policy with `RestartBackoff` between quick exits.
+extension JobHost {
+    /// `errand job start NAME`: enables the job (kept across restarts) and starts its supervisor (a
+    /// continuous job) or its schedule (a scheduled job).
+    public func enable(_ name: String) async throws -> JobView {
+        var job = try existing(name)
+        guard job.kind == .continuous || job.kind == .scheduled else {
+            throw ErrandError.conflict(
+                "'\(name)' is a triggered job: it runs when triggered (`errand job trigger \(name)`); start and stop are for continuous and scheduled jobs"
+            )
+        }
+        if !job.record.enabled {
+            job.record.enabled = true
+            try await store.saveJob(job.record)
+            jobs[name] = job
+        }
+        await activate(job, catchUp: false)
+        return try await view(of: job)
+    }
+
+    /// `errand job stop NAME`: disables the job (kept across restarts). A continuous job's run gets the
+    /// shutdown file and SIGTERM, then SIGKILL after `stopping_wait_time`; a scheduled job stops firing
+    /// (a run going is left to finish).
+    public func disable(_ name: String) async throws -> JobView {
+        var job = try existing(name)
+        guard job.kind == .continuous || job.kind == .scheduled else {
+            throw ErrandError.conflict(
+                "'\(name)' is a triggered job: stop one of its runs with `errand stop RUN`; start and stop are for continuous and scheduled jobs"
+            )
+        }
+        if job.record.enabled {
+            job.record.enabled = false
+            try await store.saveJob(job.record)
+            jobs[name] = job
+        }
+        if job.kind == .scheduled {
+            agenda.remove(name)
+            agendaDidChange()
+        } else if var supervision = supervisors[name] {
+            supervision.phase = .stopping
+            supervisors[name] = supervision
+            supervision.task?.cancel()
+            try await stopActive(name, grace: job.settings.stoppingWaitTime(for: .continuous))
+            if let task = supervision.task { await task.value }
+            supervisors[name] = nil
+        }
+        return try await view(of: job)
+    }
+
+    func startSupervisor(_ name: String) {
+        guard supervisors[name]?.task == nil, !shuttingDown else { return }
+        var supervision = supervisors[name] ?? Supervision()
+        supervision.phase = .starting
+        supervision.task = Task { await self.supervise(name) }
+        supervisors[name] = supervision
+    }
+
+    /// Stops the job's run so that its supervisor starts it again at once (a new version or settings).
+    func restartContinuous(_ name: String) async {
+        supervisors[name]?.restartNow = true
+        guard let job = jobs[name] else { return }
+        try? await stopActive(name, grace: job.settings.stoppingWaitTime(for: .continuous))
+    }
+
+    /// The supervisor loop of one continuous job.
+    func supervise(_ name: String) async {
+        var first = true
+        while !Task.isCancelled, !shuttingDown, let job = jobs[name], job.kind == .continuous, job.record.enabled {
+            setPhase(name, .starting, nextAttempt: nil)
+            let end: RunEnd
+            do {
+                guard
+                    let run = try await start(
+                        job, arguments: [], trigger: first ? .manual : .restart,
+                        detail: first ? "continuous job started" : "restart after exit", tick: nil)
+                else { return }
+                setPhase(name, .running, nextAttempt: nil)
+                end = await waitForEnd(run.id)
+            } catch {
+                logger.error("could not start continuous job '\(name)': \(error)")
+                end = RunEnd(id: 0, job: name, state: .failed, endedAt: now())
+            }
+            first = false
+            guard !Task.isCancelled, !shuttingDown, let current = jobs[name], current.record.enabled else { break }
+            if supervisors[name]?.restartNow == true {
+                supervisors[name]?.restartNow = false
+                continue
+            }
+            let restart = current.settings.restart
+            if restart == .never || (restart == .onFailure && end.state == .completed) {
+                logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restart policy \(restart.rawValue): not restarted")
+                setPhase(name, .stopped, nextAttempt: nil)
+                supervisors[name]?.task = nil
+                return
+            }
+            let uptime = end.endedAt.timeIntervalSince(end.startedAt ?? end.endedAt)
+            guard var supervision = supervisors[name] else { break }
+            let delay = supervision.backoff.delay(afterUptime: .milliseconds(Int64(uptime * 1000)))
+            supervision.phase = .pendingRestart
+            supervision.nextAttemptAt = now().addingTimeInterval(Self.seconds(delay))
+            supervisors[name] = supervision
+            logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restarting in \(delay)")
+            do { try await Task.sleep(for: delay) } catch { break }
+        }
+        if supervisors[name] != nil { setPhase(name, .stopped, nextAttempt: nil) }
+        supervisors[name]?.task = nil
+    }
+
+    private func setPhase(_ name: String, _ phase: Supervision.Phase, nextAttempt: Date?) {
+        supervisors[name]?.phase = phase
+        supervisors[name]?.nextAttemptAt = nextAttempt
+    }
+
+    /// Waits for the end of a run of a continuous job (it may have ended already).
+    func waitForEnd(_ id: Int64) async -> RunEnd {
+        if let end = unclaimedEnds.removeValue(forKey: id) { return end }
+        return await withCheckedContinuation { endWaiters[id] = $0 }
+    }
+
+    /// Deletes the oldest output of running continuous runs beyond the configured size (log rotation),
+    /// so a process that runs for months keeps its recent output without filling the disk.
+    func rotateContinuousOutput() async {
+        for (name, job) in jobs where job.kind == .continuous {
+            for id in activeRuns[name] ?? [] {
+                do {
+                    let deleted = try await store.trimOutput(runID: id, keepBytes: configuration.continuousOutputBytes)
+                    if deleted > 0 { logger.info("rotated \(deleted) bytes of old output of run \(id) ('\(name)')") }
+                } catch {
+                    logger.error("could not rotate the output of run \(id): \(error)")
+                }
+            }
+        }
+    }
+}

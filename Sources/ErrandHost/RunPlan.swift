@@ -1,0 +1,41 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+
+/// Everything the coordinator needs to create and execute one run. `RunCoordinator.start(_:trigger:)`
+/// builds one for an ad-hoc run; the job host builds them for deployed jobs.
+public struct RunPlan: Sendable {
+    /// The stored fields of the run (command, environment, group, trigger, job…).
+    public var run: NewRun
+    /// Changes the limit of the run's throttle group from now on.
+    public var throttleLimit: Int?
+    /// Grace between SIGTERM and SIGKILL when the run is stopped without a caller-given grace.
+    public var stopGrace: Duration?
+    /// A run that writes no output for this long is stopped and recorded `Failed`.
+    public var idleTimeout: Duration?
+    /// A schedule tick: the run is created only if this (job, due time) was not claimed before.
+    public var tick: Date?
+
+    public init(
+        run: NewRun, throttleLimit: Int? = nil, stopGrace: Duration? = nil, idleTimeout: Duration? = nil,
+        tick: Date? = nil
+    ) {
+        self.run = run
+        self.throttleLimit = throttleLimit
+        self.stopGrace = stopGrace
+        self.idleTimeout = idleTimeout
+        self.tick = tick
+    }
+}
+
+/// A run reached a final state (or was removed unfinished): what the job host needs to supervise,
+/// retry and prune.
+public struct RunEnd: Sendable, Equatable {
+    public var id: Int64
+    public var job: String?
+    public var state: RunState
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var startedAt: Date?
+    public var endedAt: Date
+}
