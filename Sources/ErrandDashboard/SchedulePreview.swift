@@ -60,6 +60,7 @@ struct SchedulePreview: Codable, Sendable, Equatable {
         let sign = offset < 0 ? "-" : "+"
         let text = String(
             format: "%04d-%02d-%02d %02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-        return "\(text) \(days[((c.weekday ?? 1) - 1) % 7]) \(sign)\(String(format: "%02d:%02d", abs(offset) / 3600, abs(offset) % 3600 / 60))"
+        return
+            "\(text) \(days[((c.weekday ?? 1) - 1) % 7]) \(sign)\(String(format: "%02d:%02d", abs(offset) / 3600, abs(offset) % 3600 / 60))"
     }
 }
