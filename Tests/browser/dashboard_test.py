@@ -19,12 +19,14 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+import zipfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -169,7 +171,7 @@ def check_csrf(daemon, browser):
 
 
 def check_live_run(daemon, browser):
-    script = ("echo 'first line'; sleep 2; echo 'second line'; echo 'a problem' >&2; sleep 1; "
+    script = ("echo 'first line'; sleep 2; echo 'second line'; sleep 0.3; echo 'a problem' >&2; sleep 1; "
               "printf 'no newline'; sleep 0.5; echo ' then newline'; echo done")
     run_id = daemon.start("live-tail", script)
     browser.driver.get(f"{daemon.url}/runs/{run_id}")
@@ -246,10 +248,157 @@ def check_runs_page(daemon, browser):
     assert "name=sleeper" in browser.driver.current_url
 
 
+GREETER = """#!/bin/sh
+echo "hello $1"
+echo "args: $#"
+sleep 2
+echo "warn: $2" >&2
+sleep 1
+if [ "$1" = fail ]; then echo "failing on purpose" >&2; exit 3; fi
+echo "<i>finished</i>"
+"""
+
+
+def make_zip(folder, files):
+    path = os.path.join(folder, "package.zip")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16
+            archive.writestr(info, text)
+    return path
+
+
+def api(daemon, method, path, body=None):
+    request = urllib.request.Request(daemon.url + path, data=body, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def check_deploy_form(daemon, browser, folder):
+    """Deploy a zip through the form; on the way, the schedule preview and its errors."""
+    package = make_zip(folder, {"run.sh": GREETER})
+    browser.driver.get(f"{daemon.url}/deploy")
+    browser.driver.find_element(By.ID, "job-name").send_keys("greeter")
+    browser.driver.find_element(By.ID, "package").send_keys(package)
+    # A schedule: words and the next instants appear while typing; a bad one shows its error by the field.
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=kind][value=scheduled]').click()
+    cron = browser.by_id("cron")
+    cron.send_keys("0 30 9 * * MON-FRI")
+    browser.wait(lambda: len(browser.driver.find_elements(By.CSS_SELECTOR, "#preview-next li")) == 5, message="no preview")
+    assert "09:30" in browser.by_id("preview-words").text, browser.by_id("preview-words").text
+    error = browser.driver.find_element(By.CSS_SELECTOR, '[data-field="cron"] .error')
+    cron.send_keys(Keys.CONTROL, "a")
+    cron.send_keys("0 61 * * *")
+    browser.wait(lambda: error.is_displayed() and "hour" in error.text, message="no error by the cron field")
+    # A recurrence built from the controls: monthly on the last Friday.
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=form][value=recurrence]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, '#frequency option[value=Month]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=monthly][value=nth]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, '#nth option[value="-1"]').click()
+    browser.wait(lambda: "last Friday" in browser.by_id("preview-words").text, message="recurrence preview")
+    browser.shoot("deploy")
+    # Deployed as a triggered job.
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=kind][value=triggered]').click()
+    browser.by_id("deploy-button").click()
+    browser.wait(lambda: browser.driver.current_url.endswith("/jobs/greeter"), message="not deployed")
+    assert browser.by_id("job-state").text == "Idle"
+    # A bad upload is refused with the API's message next to the package field.
+    broken = os.path.join(folder, "broken.zip")
+    with open(broken, "wb") as f:
+        f.write(b"PK\x03\x04 this is not a zip")
+    browser.driver.get(f"{daemon.url}/deploy")
+    browser.driver.find_element(By.ID, "job-name").send_keys("broken")
+    browser.driver.find_element(By.ID, "package").send_keys(broken)
+    browser.by_id("deploy-button").click()
+    package_error = browser.driver.find_element(By.CSS_SELECTOR, '[data-field="package"] .error')
+    browser.wait(lambda: package_error.is_displayed() and package_error.text, message="no error for a broken zip")
+    assert "/deploy" in browser.driver.current_url
+
+
+def check_run_job(daemon, browser, downloads):
+    """Run the deployed job with arguments from its page and follow the run to Completed."""
+    browser.driver.get(f"{daemon.url}/jobs/greeter")
+    browser.by_id("arguments").send_keys("world\nsecond arg")
+    browser.by_id("run-button").click()
+    browser.wait(lambda: "/runs/" in browser.driver.current_url, message="run now did not open the run")
+    run_id = int(browser.driver.current_url.rsplit("/", 1)[1])
+    browser.driver.execute_script("window.notReloaded = true")
+    state = lambda: browser.driver.execute_script("return document.getElementById('run-state').textContent")
+    assert state() in ("Running", "NotStarted"), state()
+    browser.wait(lambda: "hello world" in browser.by_id("output").text, message="no live output")
+    assert "args: 2" in browser.by_id("output").text
+    browser.wait(lambda: state() == "Completed", message="never Completed")
+    browser.wait(lambda: "<i>finished</i>" in browser.by_id("output").text)
+    assert browser.driver.execute_script("return window.notReloaded === true")
+    browser.driver.find_element(By.CSS_SELECTOR, '.toggles [data-show="error"]').click()
+    shown = [line.text for line in browser.driver.find_elements(By.CSS_SELECTOR, "#output .l") if line.is_displayed()]
+    assert shown == ["warn: second arg"], shown
+    browser.driver.find_element(By.CSS_SELECTOR, '.toggles [data-show="all"]').click()
+    browser.by_id("download").click()
+    path = os.path.join(downloads, f"greeter-{run_id}.log")
+    browser.wait(lambda: os.path.exists(path) and os.path.getsize(path) > 0, message="no download")
+    time.sleep(0.3)
+    with open(path, "rb") as f:
+        assert f.read() == daemon.cli("logs", str(run_id))
+
+
+def check_job_pages(daemon, browser, docs):
+    """More history for the chart, a scheduled job for the list; screenshots; delete with confirmation."""
+    for arguments in (["a"], ["fail", "x"], ["b"], ["c"], ["fail"], ["d"]):
+        run = api(daemon, "POST", "/api/v1/jobs/greeter/trigger", json.dumps({"arguments": arguments}).encode())
+        daemon.cli("wait", str(run["id"]), "--timeout", "30")
+    folder = tempfile.mkdtemp(prefix="errand-pkg-")
+    report = make_zip(folder, {"run.sh": "#!/bin/sh\necho report\n",
+                               "settings.job": json.dumps({"schedule": "0 0 6 * * MON-FRI", "time_zone": "Europe/Paris"})})
+    with open(report, "rb") as f:
+        api(daemon, "PUT", "/api/v1/jobs/weekday-report", f.read())
+    worker = make_zip(folder, {"run.sh": "#!/bin/sh\nwhile true; do echo polling; sleep 5; done\n"})
+    with open(worker, "rb") as f:
+        api(daemon, "PUT", "/api/v1/jobs/queue-worker?kind=continuous", f.read())
+    shutil.rmtree(folder, ignore_errors=True)
+
+    browser.driver.get(f"{daemon.url}/jobs")
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "table.jobs tbody tr")
+    text = {row.find_element(By.CSS_SELECTOR, "td[data-label=Name] a").text: row.text for row in rows}
+    assert set(text) == {"greeter", "weekday-report", "queue-worker"}, text
+    assert "Failed" not in text["greeter"] or "Completed" in text["greeter"]
+    assert "scheduled" in text["weekday-report"] and "in " in text["weekday-report"], text["weekday-report"]
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "table.jobs svg.spark rect.bar-bad"), "no failure in a sparkline"
+    browser.shoot("jobs")
+    browser.driver.get(f"{daemon.url}/jobs/weekday-report")
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, "ol.instants li")) == 5
+    browser.shoot("job-scheduled")
+    browser.driver.get(f"{daemon.url}/jobs/greeter")
+    bars = browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart:not(.narrow) rect")
+    assert len(bars) == 7, len(bars)  # the run from the form and six more
+    assert len(browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart:not(.narrow) rect.bar-bad")) == 2
+    browser.shoot("job")
+    if docs:
+        os.makedirs(docs, exist_ok=True)
+        browser.driver.get(f"{daemon.url}/jobs")
+        browser.driver.save_screenshot(os.path.join(docs, "jobs.png"))
+        browser.driver.get(f"{daemon.url}/jobs/greeter")
+        chart = browser.driver.find_element(By.CSS_SELECTOR, ".chart-box").find_element(By.XPATH, "..")
+        chart.screenshot(os.path.join(docs, "job-history.png"))
+    # Stop the continuous job from its page, then delete it after confirming.
+    browser.driver.get(f"{daemon.url}/jobs/queue-worker")
+    browser.by_id("stop-job").click()
+    browser.wait(lambda: browser.by_id("job-state").text == "Stopped", message="continuous job not stopped")
+    browser.by_id("delete-job").click()
+    browser.wait(lambda: browser.driver.current_url.endswith("/jobs/queue-worker/delete"))
+    browser.shoot("job-delete")
+    browser.by_id("confirm-delete").click()
+    browser.wait(lambda: browser.driver.current_url.endswith("/jobs"))
+    assert "queue-worker" not in browser.driver.find_element(By.CSS_SELECTOR, "table.jobs").text
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--errand", required=True)
     parser.add_argument("--screenshots", default=".build-artifacts/screenshots")
+    parser.add_argument("--docs", help="also save the README's screenshots (jobs page, history chart) here")
     args = parser.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)
     downloads = tempfile.mkdtemp(prefix="errand-downloads-")
@@ -264,7 +413,7 @@ def main():
             result = function(daemon, browser, *extra)
             passed += 1
             print(f"ok   {name} ({time.time() - started:.1f} s)", flush=True)
-            return result
+            return True if result is None else result
         except Exception:
             failed += 1
             print(f"FAIL {name}", flush=True)
@@ -284,6 +433,11 @@ def main():
             check("the stderr toggle and timestamps", check_stderr_toggle, run_id)
             check("the downloaded log equals errand logs", check_download, run_id, downloads)
         check("the runs table: columns, filter, stop", check_runs_page)
+        packages = tempfile.mkdtemp(prefix="errand-packages-")
+        if check("deploy a zip through the form (schedule preview, errors by the field)", check_deploy_form, packages):
+            check("run the job with arguments: live to Completed, stderr, download", check_run_job, downloads)
+            check("jobs list, job page chart, stop and delete a job", check_job_pages, args.docs)
+        shutil.rmtree(packages, ignore_errors=True)
     finally:
         if browser:
             browser.quit()
