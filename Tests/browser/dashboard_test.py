@@ -253,7 +253,7 @@ echo "hello $1"
 echo "args: $#"
 sleep 2
 echo "warn: $2" >&2
-sleep 1
+sleep "${3:-1}"
 if [ "$1" = fail ]; then echo "failing on purpose" >&2; exit 3; fi
 echo "<i>finished</i>"
 """
@@ -346,7 +346,8 @@ def check_run_job(daemon, browser, downloads):
 
 def check_job_pages(daemon, browser, docs):
     """More history for the chart, a scheduled job for the list; screenshots; delete with confirmation."""
-    for arguments in (["a"], ["fail", "x"], ["b"], ["c"], ["fail"], ["d"]):
+    for arguments in (["a", "x", "0.2"], ["fail", "x", "0.6"], ["b", "x", "2.4"], ["c", "x", "1.1"], ["fail", "x", "0"],
+                      ["d", "x", "1.7"]):
         run = api(daemon, "POST", "/api/v1/jobs/greeter/trigger", json.dumps({"arguments": arguments}).encode())
         daemon.cli("wait", str(run["id"]), "--timeout", "30")
     folder = tempfile.mkdtemp(prefix="errand-pkg-")
@@ -380,8 +381,7 @@ def check_job_pages(daemon, browser, docs):
         browser.driver.get(f"{daemon.url}/jobs")
         browser.driver.save_screenshot(os.path.join(docs, "jobs.png"))
         browser.driver.get(f"{daemon.url}/jobs/greeter")
-        chart = browser.driver.find_element(By.CSS_SELECTOR, ".chart-box").find_element(By.XPATH, "..")
-        chart.screenshot(os.path.join(docs, "job-history.png"))
+        browser.driver.find_element(By.CSS_SELECTOR, ".chart-box").screenshot(os.path.join(docs, "job-history.png"))
     # Stop the continuous job from its page, then delete it after confirming.
     browser.driver.get(f"{daemon.url}/jobs/queue-worker")
     browser.by_id("stop-job").click()
@@ -401,6 +401,9 @@ def main():
     parser.add_argument("--docs", help="also save the README's screenshots (jobs page, history chart) here")
     args = parser.parse_args()
     os.makedirs(args.screenshots, exist_ok=True)
+    for old in os.listdir(args.screenshots):
+        if old.endswith(".png"):
+            os.remove(os.path.join(args.screenshots, old))
     downloads = tempfile.mkdtemp(prefix="errand-downloads-")
     daemon = Daemon(os.path.abspath(args.errand))
     browser = None
