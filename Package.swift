@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "ErrandDashboardTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandDashboard",
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandDashboard", "ErrandJobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -163,6 +163,18 @@ def check_csrf(daemon, browser):
     browser.wait(lambda: "Refused" in browser.driver.title, message="no refusal page")
     browser.shoot("refused")
     daemon.cli("get", str(run_id))  # still there
+    # Another origin (localhost is not 127.0.0.1 to a browser) posts a text/plain form to the API, the
+    # classic forgery of a JSON POST: the daemon refuses it, and no run starts.
+    before = len(json.loads(daemon.cli("get", "--json")))
+    browser.driver.get(daemon.url.replace("127.0.0.1", "localhost") + "/runs")
+    browser.driver.execute_script("""
+        const form = document.createElement('form');
+        form.method = 'POST'; form.enctype = 'text/plain'; form.action = arguments[0];
+        const field = document.createElement('input');
+        field.name = '{"argv": ["touch", "/tmp/errand-forged"], "x": "'; field.value = '"}';
+        form.append(field); document.body.append(form); form.submit();""", daemon.url + "/api/v1/runs")
+    browser.wait(lambda: "refused a cross-site POST" in browser.driver.page_source, message="the forged POST was not refused")
+    assert len(json.loads(daemon.cli("get", "--json"))) == before, "a forged POST started a run"
     # The untouched form works.
     browser.driver.get(f"{daemon.url}/runs/{run_id}")
     browser.by_id("remove").click()
