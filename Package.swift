@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(
             name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ErrandJobsTests", dependencies: ["ErrandJobs"], swiftSettings: swiftSettings),
+        .testTarget(name: "ErrandJobsTests", dependencies: ["ErrandCore", "ErrandJobs"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "ErrandServerTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer",
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

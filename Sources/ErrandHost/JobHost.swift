@@ -110,11 +110,15 @@ public actor JobHost: Service {
 
     // MARK: - Service
 
-    /// The scheduler loop, until graceful shutdown.
+    /// The scheduler loop, until graceful shutdown (or cancellation).
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await self.schedulerLoop()
-        } onGracefulShutdown: {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await self.schedulerLoop()
+            } onGracefulShutdown: {
+                Task { await self.shutDown() }
+            }
+        } onCancel: {
             Task { await self.shutDown() }
         }
     }

@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 
 /// A fresh folder per test, removed afterwards, so tests never see each other's files.

@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 
 /// Writes zip files byte by byte (stored, no compression), so tests can build exactly the archives a hostile

@@ -12,14 +12,22 @@ struct APITests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Runs `body` against the API's router (no socket) with a live coordinator on a fresh SQLite file.
+    /// Runs `body` against the API's router (no socket) with a live coordinator and job host on a fresh
+    /// data dir.
     func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("errand-api-\(UUID().uuidString).sqlite").path
-        let coordinator = RunCoordinator(store: try SQLiteStore(path: path), configuration: HostConfiguration(instanceName: "api-test"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let coordinator = RunCoordinator(
+            store: try SQLiteStore(path: directory.appendingPathComponent("errand.sqlite").path),
+            configuration: HostConfiguration(instanceName: "api-test"))
         try await coordinator.recover()
-        let app = Application(router: ErrandAPI(coordinator: coordinator, instance: "api-test").router())
+        let jobs = JobHost(coordinator: coordinator, configuration: JobHostConfiguration(dataDirectory: directory))
+        try await jobs.load()
+        let app = Application(router: ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "api-test").router())
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }
+            group.addTask { try await jobs.run() }
             try await app.test(.router) { client in try await body(client) }
             group.cancelAll()
         }
@@ -51,7 +59,11 @@ struct APITests {
             store: try SQLiteStore(
                 path: FileManager.default.temporaryDirectory.appendingPathComponent("errand-oa-\(UUID().uuidString).sqlite").path),
             configuration: HostConfiguration())
-        let routed = Set(ErrandAPI(coordinator: coordinator, instance: "x").router().routes.map { "\($0.method) \($0.path)" })
+        let jobs = JobHost(
+            coordinator: coordinator,
+            configuration: JobHostConfiguration(dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("errand-oa")))
+        let routed = Set(
+            ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "x").router().routes.map { "\($0.method) \($0.path)" })
         #expect(!documented.isEmpty)
         #expect(
             documented == routed,
