@@ -30,6 +30,7 @@ struct PageTests {
         let app = Application(router: router)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }
+            group.addTask { try await jobs.run() }
             try await app.test(.router) { client in try await body(client, coordinator, jobs) }
             group.cancelAll()
         }
