@@ -79,7 +79,7 @@ struct HistoryRow: Sendable {
         href = "/runs/\(run.id)"
         state = run.state.rawValue
         stateClass = StateStyle.of(run.state)
-        trigger = run.triggerDetail ?? run.trigger.rawValue
+        trigger = TriggerText.of(run)
         started = TimeText.clock(run.startedAt ?? run.createdAt)
         duration = run.startedAt.map { TimeText.duration((run.endedAt ?? now).timeIntervalSince($0)) } ?? "–"
         if let code = run.exitCode {

@@ -103,6 +103,9 @@ struct RunPage: Sendable {
     var chrome: Chrome
     var id: Int64
     var name: String
+    /// The job the run belongs to, for the breadcrumbs.
+    var job: String?
+    var jobHref: String?
     var state: String
     var stateClass: String
     var facts: [Fact]
@@ -140,6 +143,8 @@ struct RunPage: Sendable {
         self.chrome = chrome
         id = run.id
         name = run.name
+        job = run.job
+        jobHref = run.job.map { "/jobs/\(PathText.escape($0))" }
         state = run.state.rawValue
         stateClass = StateStyle.of(run.state)
         facts = Self.facts(run, now: now)
@@ -177,7 +182,7 @@ struct RunPage: Sendable {
         var facts = [Fact(label: "Command", value: run.command, mono: true, wide: true)]
         if let job = run.job { facts.append(Fact(label: "Job", value: job, href: "/jobs/\(PathText.escape(job))")) }
         facts += [
-            Fact(label: "Trigger", value: run.trigger.rawValue),
+            Fact(label: "Trigger", value: TriggerText.of(run)),
             Fact(label: "Type", value: run.type.rawValue),
             Fact(label: "Location", value: run.location),
             Fact(label: "Created", value: TimeText.clock(run.createdAt)),
@@ -214,5 +219,14 @@ enum SignalName {
 enum PathText {
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? segment
+    }
+}
+
+/// A run's trigger in words: `api curl/8.5.0`, `schedule 0 */5 * * * *`, `manual (dashboard)`.
+enum TriggerText {
+    static func of(_ run: Run) -> String {
+        let kind = run.trigger.rawValue
+        guard let detail = run.triggerDetail, !detail.isEmpty else { return kind }
+        return detail.hasPrefix(kind) ? detail : "\(kind) (\(detail))"
     }
 }

@@ -8,6 +8,7 @@ Each check prints `ok` or `FAIL`; the last line is `N passed, N failed`. Screens
 at 1280x800 and 390x844 go to --screenshots (default .build-artifacts/screenshots).
 """
 import argparse
+import http.server
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -119,6 +121,36 @@ class Browser:
         self.driver.quit()
 
 
+class AttackerSite:
+    """Another origin (its own port) serving a page that forges a POST to `target` as soon as it loads."""
+
+    def __init__(self, target):
+        field = '{"argv": ["touch", "/tmp/errand-forged"], "x": "'
+        page = (f'<!doctype html><form method="post" enctype="text/plain" action="{target}">'
+                f"<input name='{field}' value='\"}}'></form><script>document.forms[0].submit()</script>").encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def post(url, body, cookie=None):
     request = urllib.request.Request(url, data=body.encode(), method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -163,17 +195,12 @@ def check_csrf(daemon, browser):
     browser.wait(lambda: "Refused" in browser.driver.title, message="no refusal page")
     browser.shoot("refused")
     daemon.cli("get", str(run_id))  # still there
-    # Another origin (localhost is not 127.0.0.1 to a browser) posts a text/plain form to the API, the
-    # classic forgery of a JSON POST: the daemon refuses it, and no run starts.
+    # Another site's page posts a text/plain form to the API, the classic forgery of a JSON POST
+    # (no CORS preflight): the daemon refuses it, and no run starts.
     before = len(json.loads(daemon.cli("get", "--json")))
-    browser.driver.get(daemon.url.replace("127.0.0.1", "localhost") + "/runs")
-    browser.driver.execute_script("""
-        const form = document.createElement('form');
-        form.method = 'POST'; form.enctype = 'text/plain'; form.action = arguments[0];
-        const field = document.createElement('input');
-        field.name = '{"argv": ["touch", "/tmp/errand-forged"], "x": "'; field.value = '"}';
-        form.append(field); document.body.append(form); form.submit();""", daemon.url + "/api/v1/runs")
-    browser.wait(lambda: "refused a cross-site POST" in browser.driver.page_source, message="the forged POST was not refused")
+    with AttackerSite(daemon.url + "/api/v1/runs") as attacker:
+        browser.driver.get(attacker.url)
+        browser.wait(lambda: "refused a cross-site POST" in browser.driver.page_source, message="the forged POST was not refused")
     assert len(json.loads(daemon.cli("get", "--json"))) == before, "a forged POST started a run"
     # The untouched form works.
     browser.driver.get(f"{daemon.url}/runs/{run_id}")
