@@ -3,6 +3,11 @@ import Foundation
 
 /// The colour family of a job's status badge.
 enum JobStatusStyle {
+    /// The status as shown: a scheduled job whose schedule is stopped reads `Paused`, not `Idle`.
+    static func text(_ job: JobView) -> String {
+        job.kind == "scheduled" && !job.enabled && job.status == "Idle" ? "Paused" : job.status
+    }
+
     static func of(_ status: String) -> String {
         switch status {
         case "Running", "Stopping": "live"
@@ -35,10 +40,10 @@ struct JobRow: Sendable {
         name = job.name
         href = "/jobs/\(PathText.escape(job.name))"
         kind = job.kind
-        status = job.status
-        statusClass = JobStatusStyle.of(job.status)
+        status = JobStatusStyle.text(job)
+        statusClass = JobStatusStyle.of(status)
         schedule = job.scheduleDescription
-        if let next = job.nextRuns.first ?? job.nextAttemptAt {
+        if job.enabled, let next = job.nextRuns.first ?? job.nextAttemptAt {
             self.next = TimeText.relative(next, now: now)
             nextTitle = TimeText.clock(next) + " UTC"
         }
@@ -125,6 +130,10 @@ struct JobPage: Sendable {
     var canStart: Bool
     var canStop: Bool
     var isScheduled: Bool
+    var paused: Bool
+    /// Start/stop read "Resume schedule"/"Pause schedule" for a scheduled job.
+    var startLabel: String
+    var stopLabel: String
     var history: [HistoryRow]
     var chart: String
     /// The same chart drawn for a phone's width (CSS shows one of the two).
@@ -139,8 +148,8 @@ struct JobPage: Sendable {
         name = job.name
         path = "/jobs/\(PathText.escape(job.name))"
         kind = job.kind
-        status = job.status
-        statusClass = JobStatusStyle.of(job.status)
+        status = JobStatusStyle.text(job)
+        statusClass = JobStatusStyle.of(status)
         command = ShellWords.display(job.command)
         schedule = job.scheduleDescription
         scheduleText = job.schedule
@@ -156,13 +165,16 @@ struct JobPage: Sendable {
         canStart = switchable && !job.enabled
         canStop = switchable && job.enabled
         isScheduled = job.kind == "scheduled"
+        paused = isScheduled && !job.enabled
+        startLabel = isScheduled ? "Resume schedule" : "Start"
+        stopLabel = isScheduled ? "Pause schedule" : "Stop"
         let oldestFirst = Array(history.reversed())
         self.history = history.map { HistoryRow($0, now: now) }
         let points = oldestFirst.map { ChartRun($0, now: now) }
         chart = Charts.durations(points)
         chartNarrow = Charts.durations(points, width: 380, height: 200, cssClass: "chart narrow")
         noHistory = history.isEmpty
-        historyNote = "The last \(history.count) of at most \(job.historySize) kept runs."
+        historyNote = history.isEmpty ? "" : "The last \(history.count) of at most \(job.historySize) kept runs."
         digest = String(job.packageDigest.prefix(12))
         updated = TimeText.clock(job.updatedAt) + " UTC"
     }
