@@ -80,17 +80,17 @@ enum Charts {
         return svg + "</svg>"
     }
 
-    /// A round number at or above `value`: 1, 2 or 5 times a power of ten.
+    /// A round number at or above `value`: 1, 2, 2.5 or 5 times a power of ten.
     static func axisMaximum(_ value: Double) -> Double {
         guard value > 0, value.isFinite else { return 1 }
         let power = pow(10, floor(log10(value)))
-        for factor in [1.0, 2, 5, 10] where factor * power >= value * 0.999_999 {
+        for factor in [1.0, 2, 2.5, 5, 10] where factor * power >= value * 0.999_999 {
             return factor * power
         }
         return 10 * power
     }
 
-    /// Gridlines so that each step is round too (0.2, 0.5 or 1 of a power of ten).
+    /// Gridlines so that each step is round too (0.2, 0.5 or 1 of a power of ten; 2.5 in steps of 0.5).
     static func tickCount(_ maximum: Double) -> Int {
         let leading = (maximum / pow(10, floor(log10(maximum)))).rounded()
         return leading == 2 ? 4 : 5

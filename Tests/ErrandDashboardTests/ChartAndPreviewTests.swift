@@ -41,9 +41,15 @@ struct ChartAndPreviewTests {
         #expect(svg.contains(#"height="8""#))  // a third of 24, not zero
     }
 
-    @Test("round axis maxima", arguments: [(0.0, 1.0), (0.7, 1.0), (1.0, 1.0), (1.2, 2.0), (3.0, 5.0), (8.0, 10.0), (130.0, 200.0)])
+    @Test(
+        "round axis maxima",
+        arguments: [(0.0, 1.0), (0.7, 1.0), (1.0, 1.0), (1.2, 2.0), (2.03, 2.5), (3.0, 5.0), (8.0, 10.0), (130.0, 200.0)])
     func axis(value: Double, maximum: Double) {
         #expect(Charts.axisMaximum(value) == maximum)
+        let ticks = Charts.tickCount(maximum)
+        let step = maximum / Double(ticks)
+        let power = pow(10, floor(log10(step)))
+        #expect([1, 2, 5].contains((step / power * 1000).rounded() / 1000), "step \(step) for \(maximum)")
     }
 
     @Test("a cron expression previews in words with its next five instants in its zone")

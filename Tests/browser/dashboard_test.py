@@ -304,7 +304,7 @@ def make_zip(folder, files):
         for name, text in files.items():
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
-            archive.writestr(info, text)
+            archive.writestr(info, text)  # stored as given: random bytes stay 4 MiB
     return path
 
 
@@ -317,7 +317,8 @@ def api(daemon, method, path, body=None):
 
 def check_deploy_form(daemon, browser, folder):
     """Deploy a zip through the form; on the way, the schedule preview and its errors."""
-    package = make_zip(folder, {"run.sh": GREETER})
+    # 4 MiB that do not compress, so the upload takes a moment and reports progress.
+    package = make_zip(folder, {"run.sh": GREETER, "data.bin": os.urandom(4 << 20)})
     browser.driver.get(f"{daemon.url}/deploy")
     browser.driver.find_element(By.ID, "job-name").send_keys("greeter")
     browser.driver.find_element(By.ID, "package").send_keys(package)
@@ -338,10 +339,20 @@ def check_deploy_form(daemon, browser, folder):
     browser.driver.find_element(By.CSS_SELECTOR, '#nth option[value="-1"]').click()
     browser.wait(lambda: "last Friday" in browser.by_id("preview-words").text, message="recurrence preview")
     browser.shoot("deploy")
-    # Deployed as a triggered job.
+    # Deployed as a triggered job; the progress bar is watched on the way (kept in sessionStorage,
+    # which survives the move to the job's page).
     browser.driver.find_element(By.CSS_SELECTOR, 'input[name=kind][value=triggered]').click()
+    browser.driver.execute_script("""
+        sessionStorage.setItem('progress', '[]');
+        new MutationObserver(() => {
+            const seen = JSON.parse(sessionStorage.getItem('progress'));
+            seen.push([document.getElementById('progress').value, document.getElementById('progress-text').textContent]);
+            sessionStorage.setItem('progress', JSON.stringify(seen));
+        }).observe(document.getElementById('progress-text'), {childList: true, characterData: true, subtree: true});""")
     browser.by_id("deploy-button").click()
     browser.wait(lambda: browser.driver.current_url.endswith("/jobs/greeter"), message="not deployed")
+    progress = json.loads(browser.driver.execute_script("return sessionStorage.getItem('progress')"))
+    assert progress and progress[-1][0] == 100 and any("MiB" in text or "Uploaded" in text for _, text in progress), progress
     assert browser.by_id("job-state").text == "Idle"
     # A bad upload is refused with the API's message next to the package field.
     broken = os.path.join(folder, "broken.zip")
