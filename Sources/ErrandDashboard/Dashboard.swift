@@ -34,7 +34,7 @@ public struct Dashboard: Sendable {
     static let maxFormBytes = 256 * 1024
     /// The run page shows the tail of a long log: at most this many chunks and bytes.
     static let tailChunks: Int64 = 500
-    static let tailBytes = 1024 * 1024
+    static let tailBytes = 512 * 1024
 
     /// Adds the pages (`/`, `/jobs…`, `/runs…`, `/deploy`), their form actions and `/static/…`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {

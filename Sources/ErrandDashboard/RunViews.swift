@@ -125,6 +125,9 @@ struct RunPage: Sendable {
     var after: Int64
     var live: Bool
 
+    /// Lines a page shows at most: enough to read, small enough to render fast (the log has the rest).
+    static let maxLines = 5000
+
     enum Show: String, CaseIterable, Sendable {
         case all, output, error
 
@@ -152,8 +155,11 @@ struct RunPage: Sendable {
         canRemove = run.state.isFinished
         var assembler = OutputLines()
         for chunk in chunks { assembler.append(chunk) }
-        lines = assembler.lines.map {
-            Line(cls: $0.stream == .error ? "e" : "o", time: TimeText.clock($0.time) + " ", text: $0.text)
+        let shown = assembler.lines.suffix(Self.maxLines)
+        var clock = (Date.distantPast, "")
+        lines = shown.map { line in
+            if line.time != clock.0 { clock = (line.time, TimeText.clock(line.time) + " ") }
+            return Line(cls: line.stream == .error ? "e" : "o", time: clock.1, text: line.text)
         }
         noOutput = lines.isEmpty
         self.show = show.rawValue
@@ -171,9 +177,8 @@ struct RunPage: Sendable {
         downloadHref = "/api/v1/runs/\(run.id)/log?download=1\(query)"
         rawHref = "/api/v1/runs/\(run.id)/log?" + query.dropFirst()
         hiddenNote =
-            hiddenChunks > 0
-            ? "Earlier output (\(hiddenChunks) chunk\(hiddenChunks == 1 ? "" : "s")) is not shown here; download the log for all of it."
-            : nil
+            hiddenChunks > 0 || shown.count < assembler.lines.count
+            ? "Only the end of the output is shown here (at most \(Self.maxLines) lines); download the log for all of it." : nil
         self.after = after
         live = !run.state.isFinished
     }

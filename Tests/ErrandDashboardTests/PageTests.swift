@@ -133,6 +133,20 @@ struct PageTests {
         }
     }
 
+    @Test("a long log shows its last 5000 lines and says so")
+    func longOutput() async throws {
+        try await withDashboard { client, coordinator, _ in
+            let run = try await Self.finishedRun(coordinator, "seq 1 7000")
+            try await client.execute(uri: "/runs/\(run.id)", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.components(separatedBy: #"<span class="l o">"#).count - 1 == RunPage.maxLines)
+                #expect(html.contains("</span>7000</span></pre>"))
+                #expect(!html.contains("</span>2000</span>"))
+                #expect(html.contains("Only the end of the output is shown"))
+            }
+        }
+    }
+
     @Test("the runs page filters by state and name")
     func filters() async throws {
         try await withDashboard { client, coordinator, _ in

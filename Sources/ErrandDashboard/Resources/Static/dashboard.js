@@ -98,6 +98,8 @@ function tail(output) {
       for (let i = start; i < pieces.length; i++) addLine(chunk.stream, chunk.time, pieces[i]);
       openStream = endsLine ? null : chunk.stream;
     }
+    // Keep the page light on a chatty run: the same cap as the server's (the log has everything).
+    while (output.childElementCount > 5000) output.firstElementChild.remove();
     if (empty) empty.hidden = true;
     if (follow) output.scrollTop = output.scrollHeight;
   });
