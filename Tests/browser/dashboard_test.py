@@ -354,6 +354,27 @@ def check_deploy_form(daemon, browser, folder):
     progress = json.loads(browser.driver.execute_script("return sessionStorage.getItem('progress')"))
     assert progress and progress[-1][0] == 100 and any("MiB" in text or "Uploaded" in text for _, text in progress), progress
     assert browser.by_id("job-state").text == "Idle"
+    # A scheduled job through the form, on the recurrence the builder makes: monthly, last Friday, 18:30.
+    browser.driver.get(f"{daemon.url}/deploy")
+    browser.driver.find_element(By.ID, "job-name").send_keys("month-end")
+    browser.driver.find_element(By.ID, "package").send_keys(make_zip(folder, {"run.sh": "#!/bin/sh\necho month end\n"}))
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=kind][value=scheduled]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=form][value=recurrence]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, '#frequency option[value=Month]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, 'input[name=monthly][value=nth]').click()
+    browser.driver.find_element(By.CSS_SELECTOR, '#nth option[value="-1"]').click()
+    browser.driver.execute_script("const t = document.getElementById('at-time'); t.value = '18:30';"
+                                  "t.dispatchEvent(new Event('change'))")
+    zone = browser.by_id("tz")
+    zone.clear()
+    zone.send_keys("Europe/London")
+    browser.wait(lambda: "18:30" in browser.by_id("preview-words").text, message="recurrence preview")
+    browser.by_id("deploy-button").click()
+    browser.wait(lambda: browser.driver.current_url.endswith("/jobs/month-end"), message="scheduled job not deployed")
+    words = browser.driver.find_element(By.CSS_SELECTOR, "p.words").text
+    assert "last Friday" in words and "18:30" in words and "Europe/London" in words, words
+    instants = [li.text for li in browser.driver.find_elements(By.CSS_SELECTOR, "ol.instants li")]
+    assert len(instants) == 5 and all(" Fri " in i and "18:30:00" in i for i in instants), instants
     # A bad upload is refused with the API's message next to the package field.
     broken = os.path.join(folder, "broken.zip")
     with open(broken, "wb") as f:
@@ -413,7 +434,7 @@ def check_job_pages(daemon, browser, docs):
     browser.driver.get(f"{daemon.url}/jobs")
     rows = browser.driver.find_elements(By.CSS_SELECTOR, "table.jobs tbody tr")
     text = {row.find_element(By.CSS_SELECTOR, "td[data-label=Name] a").text: row.text for row in rows}
-    assert set(text) == {"greeter", "weekday-report", "queue-worker"}, text
+    assert set(text) == {"greeter", "month-end", "weekday-report", "queue-worker"}, text
     assert "Failed" not in text["greeter"] or "Completed" in text["greeter"]
     assert "scheduled" in text["weekday-report"] and "in " in text["weekday-report"], text["weekday-report"]
     assert browser.driver.find_elements(By.CSS_SELECTOR, "table.jobs svg.spark rect.bar-bad"), "no failure in a sparkline"
