@@ -83,11 +83,11 @@ extension Dashboard {
     }
 
     func deployPage(_ request: Request) async throws -> Response {
-        let name = request.uri.queryParameters.get("name") ?? ""
+        let query = request.uri.queryParameters
         let limit = await jobs.configuration.packageLimits.maxArchiveBytes
         let page = DeployPage(
-            chrome: chrome("Deploy", .deploy), name: name, maxBytes: "\(limit / (1 << 20)) MiB",
-            zone: TimeZone.current.identifier)
+            chrome: chrome("Deploy", .deploy), name: query.get("name") ?? "", kind: query.get("kind"), schedule: query.get("schedule"),
+            maxBytes: limit, zone: TimeZone.current.identifier)
         return html(try assets.render(page, template: "deploy"))
     }
 

@@ -116,6 +116,8 @@ struct JobPage: Sendable {
     var kind: String
     var status: String
     var statusClass: String
+    /// The Deploy page prefilled to replace this job.
+    var redeployHref: String
     var command: String
     var schedule: String?
     var scheduleText: String?
@@ -150,6 +152,10 @@ struct JobPage: Sendable {
         kind = job.kind
         status = JobStatusStyle.text(job)
         statusClass = JobStatusStyle.of(status)
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "name", value: job.name), URLQueryItem(name: "kind", value: job.kind)]
+        if let schedule = job.schedule { query.queryItems?.append(URLQueryItem(name: "schedule", value: schedule)) }
+        redeployHref = "/deploy?" + (query.percentEncodedQuery ?? "")
         command = ShellWords.display(job.command)
         schedule = job.scheduleDescription
         scheduleText = job.schedule
@@ -196,10 +202,30 @@ struct DeleteJobPage: Sendable {
     var active: Bool
 }
 
-/// The Deploy page.
+/// The Deploy page; `name`, `kind` and `cron` come prefilled when replacing a job.
 struct DeployPage: Sendable {
     var chrome: Chrome
     var name: String
     var maxBytes: String
     var zone: String
+    var triggered: Bool
+    var continuous: Bool
+    var scheduled: Bool
+    var cron: String
+    var recurrence: String
+    var useRecurrence: Bool
+
+    init(chrome: Chrome, name: String, kind: String?, schedule: String?, maxBytes: Int64, zone: String) {
+        self.chrome = chrome
+        self.name = name
+        self.maxBytes = "\(maxBytes / (1 << 20)) MiB"
+        self.zone = zone
+        continuous = kind == "continuous"
+        scheduled = kind == "scheduled"
+        triggered = !continuous && !scheduled
+        let schedule = schedule ?? ""
+        useRecurrence = schedule.hasPrefix("{")
+        cron = useRecurrence ? "" : schedule
+        recurrence = useRecurrence ? schedule : ""
+    }
 }

@@ -233,7 +233,8 @@ function setUpDeploy(form) {
   }
   $("cron").addEventListener("input", preview);
   recurrence.addEventListener("input", preview);
-  buildRecurrence();
+  // A recurrence given with the page (replacing a job) stays as it is until a control changes.
+  if (recurrence.dataset.given !== "1") buildRecurrence();
   sync();
 
   form.addEventListener("submit", (event) => {
