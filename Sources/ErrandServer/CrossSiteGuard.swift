@@ -21,15 +21,16 @@ struct CrossSiteGuard<Context: RequestContext>: RouterMiddleware {
         ![.get, .head, .options].contains(method)
     }
 
-    /// Why the request comes from another site, or nil when it does not (or says nothing).
+    /// Why the request comes from another site, or nil when it does not (or says nothing). A browser's
+    /// `Sec-Fetch-Site` decides when present (page scripts cannot set it, and it stays right behind a
+    /// proxy that rewrites `Host`); `Origin` against the authority is the fallback for older browsers.
     static func crossSite(_ headers: HTTPFields, authority: String?) -> String? {
-        if let site = headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(), site != "same-origin", site != "none" {
-            return "Sec-Fetch-Site: \(site)"
+        if let site = headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() {
+            return site == "same-origin" || site == "none" ? nil : "Sec-Fetch-Site: \(site)"
         }
         if let origin = headers[HTTPField.Name("Origin")!] {
-            let host = authority ?? ""
             let originHost = URL(string: origin).map { url in url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } } ?? nil
-            if origin == "null" || originHost?.lowercased() != host.lowercased() { return "Origin: \(origin)" }
+            if origin == "null" || originHost?.lowercased() != (authority ?? "").lowercased() { return "Origin: \(origin)" }
         }
         return nil
     }

@@ -229,10 +229,13 @@ extension PageTests {
         }
     }
 
-    @Test("requests without Sec-Fetch-Site or Origin (the CLI, scripts) and same-origin ones pass")
+    @Test("requests without Sec-Fetch-Site or Origin (the CLI, scripts) and same-origin ones pass, behind a proxy too")
     func sameOrigin() async throws {
         try await withDashboard { client, _, _ in
-            for headers: HTTPFields in [[:], [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"]] {
+            let behindProxy: HTTPFields = [
+                HTTPField.Name("Sec-Fetch-Site")!: "same-origin", HTTPField.Name("Origin")!: "https://jobs.example",
+            ]
+            for headers: HTTPFields in [[:], [HTTPField.Name("Sec-Fetch-Site")!: "same-origin"], behindProxy] {
                 let body = ByteBuffer(string: #"{"argv": ["true"], "environment": {"PATH": "/usr/bin:/bin"}}"#)
                 try await client.execute(uri: "/api/v1/runs", method: .post, headers: headers, body: body) { response in
                     #expect(response.status == .created)
