@@ -133,6 +133,7 @@ let package = Package(
             dependencies: [
                 "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -25,7 +25,10 @@ extension JobHost {
         } catch {
             logger.error("could not read the last tick of '\(job.name)': \(error)")
         }
-        if catchUp { await applyMissedPolicy(job, schedule, since: since, now: time) }
+        if catchUp {
+            // In a task: runs start only once the coordinator serves, which may be after loading.
+            Task { await self.applyMissedPolicy(job, schedule, since: since, now: time) }
+        }
         if let next = schedule.next(after: max(since, time), in: job.timeZone) {
             agenda.set(job.name, due: next)
         } else {

@@ -196,9 +196,10 @@ public actor JobHost: Service {
 
     /// Starts a run of a triggered or scheduled job by hand (CLI, API, dashboard), under the job's
     /// overlap policy: `skip` refuses while a run is going (409, naming the run), `queue` waits for it,
-    /// `allow` runs beside it, `replace` stops it first.
+    /// `allow` runs beside it, `replace` stops it first. `argumentText` is the arguments as one string when
+    /// the client sent them so (Kudu's `?arguments=`): the run gets it as `WEBJOBS_COMMAND_ARGUMENTS`.
     public func trigger(
-        _ name: String, arguments: [String], trigger: TriggerKind = .manual, detail: String? = nil
+        _ name: String, arguments: [String], trigger: TriggerKind = .manual, detail: String? = nil, argumentText: String? = nil
     ) async throws -> Run {
         let job = try existing(name)
         guard job.kind != .continuous else {
@@ -221,7 +222,10 @@ public actor JobHost: Service {
         case .queue, .allow:
             break
         }
-        guard let run = try await start(job, arguments: arguments, trigger: trigger, detail: detail, tick: nil) else {
+        guard
+            let run = try await start(
+                job, arguments: arguments, trigger: trigger, detail: detail, tick: nil, argumentText: argumentText)
+        else {
             throw ErrandError(.internal, "the run of '\(name)' was not created")
         }
         return run
@@ -237,11 +241,11 @@ public actor JobHost: Service {
     /// Creates and starts one run of `job`; nil when `tick` was claimed before.
     func start(
         _ job: DeployedJob, arguments: [String], trigger: TriggerKind, detail: String?, tick: Date?, attempt: Int = 1,
-        parentId: Int64? = nil
+        parentId: Int64? = nil, argumentText: String? = nil
     ) async throws -> Run? {
         starting[job.name, default: 0] += 1
         defer { starting[job.name, default: 1] -= 1 }
-        let prepared = try prepare(job, arguments: arguments)
+        let prepared = try prepare(job, arguments: arguments, argumentText: argumentText)
         var plan = prepared.plan
         plan.run.trigger = trigger
         plan.run.triggerDetail = detail
@@ -269,7 +273,7 @@ public actor JobHost: Service {
     }
 
     /// The run's plan: command, working folder (the package, or a fresh copy), environment, limits.
-    func prepare(_ job: DeployedJob, arguments: [String]) throws -> (plan: RunPlan, leftovers: [URL]) {
+    func prepare(_ job: DeployedJob, arguments: [String], argumentText: String? = nil) throws -> (plan: RunPlan, leftovers: [URL]) {
         let packageRoot = packages.root(ofPackage: job.record.packageDigest)
         var leftovers: [URL] = []
         let token = UUID().uuidString
@@ -294,7 +298,7 @@ public actor JobHost: Service {
         }
         let environment = JobEnvironment(
             job: job.name, kind: job.kind, workingDirectory: workingDirectory.path, dataPath: dataPath.path,
-            shutdownFile: shutdownFile.path, arguments: arguments
+            shutdownFile: shutdownFile.path, arguments: arguments, argumentText: argumentText
         ).variables(base: configuration.baseEnvironment, settings: job.settings.environment)
         let settings = job.settings
         let plan = RunPlan(

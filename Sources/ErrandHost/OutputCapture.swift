@@ -130,6 +130,15 @@ final class OutputCapture: Sendable {
             do {
                 try await store.appendOutput(runID: runID, chunks)
                 return
+            } catch is CancellationError {
+                // The run's task is being cancelled: write from a task of its own, once, rather than spin.
+                let (store, runID) = (store, runID)
+                do {
+                    try await Task.detached { try await store.appendOutput(runID: runID, chunks) }.value
+                } catch {
+                    logger.error("could not store output of run \(runID) while cancelled: \(error)")
+                }
+                return
             } catch {
                 attempt += 1
                 logger.error("could not store output of run \(runID) (attempt \(attempt)): \(error)")

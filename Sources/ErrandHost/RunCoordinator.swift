@@ -318,7 +318,6 @@ public actor RunCoordinator: Service {
         capture.finish()
         await written
         await record(id, job: run.job, status: status, launchFailure: launchFailure)
-        finishBookkeeping(id)
     }
 
     /// The run and its environment: kept from `start` when this daemon created it (no store read
@@ -388,6 +387,7 @@ public actor RunCoordinator: Service {
         }
     }
 
+    /// Records the run's end, frees its slot, then tells everyone.
     private func record(_ id: Int64, job: String?, status: ExitStatus?, launchFailure: String?) async {
         let cause = active[id]?.stopCause
         let transition: RunTransition
@@ -406,17 +406,21 @@ public actor RunCoordinator: Service {
             let current = active[id]?.state ?? .running
             let state = current.next(after: transition) ?? (transition == .confirmStop ? .stopped : .failed)
             let endedAt = now()
+            let startedAt = active[id]?.startedAt
             try await store.updateRun(
                 id: id,
                 RunUpdate(
                     state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: endedAt))
+            // The slot is free before anyone hears of the end, so a run started in reaction gets it.
+            finishBookkeeping(id)
             hub.publish(.state(runID: id, state: state))
             await endObserver?(
                 RunEnd(
                     id: id, job: job, state: state, exitCode: status?.exitCode, signal: status?.signal,
-                    startedAt: active[id]?.startedAt, endedAt: endedAt))
+                    startedAt: startedAt, endedAt: endedAt))
         } catch {
             logger.error("could not record the end of run \(id): \(error)")
+            finishBookkeeping(id)
         }
     }
 

@@ -13,9 +13,13 @@ public struct JobEnvironment: Sendable, Hashable {
     /// Created when the run must stop; the job may watch for it to shut down cleanly.
     public var shutdownFile: String
     public var arguments: [String]
+    /// The arguments as the client wrote them (Kudu's `?arguments=` string), for `WEBJOBS_COMMAND_ARGUMENTS`;
+    /// nil: `arguments` quoted for a shell.
+    public var argumentText: String?
 
     public init(
-        job: String, kind: JobKind, workingDirectory: String, dataPath: String, shutdownFile: String, arguments: [String]
+        job: String, kind: JobKind, workingDirectory: String, dataPath: String, shutdownFile: String, arguments: [String],
+        argumentText: String? = nil
     ) {
         self.job = job
         self.kind = kind
@@ -23,25 +27,26 @@ public struct JobEnvironment: Sendable, Hashable {
         self.dataPath = dataPath
         self.shutdownFile = shutdownFile
         self.arguments = arguments
+        self.argumentText = argumentText
     }
 
     /// `base` (the daemon's environment), then `settings` (the job's `env`), then the job's variables.
     public func variables(base: [String: String], settings: [String: String]) -> [String: String] {
         var result = base
         result.merge(settings) { _, new in new }
-        let argumentText = ShellWords.display(arguments)
+        let quoted = ShellWords.display(arguments)
         let own: [String: String] = [
             "ERRAND_JOB_NAME": job,
             "ERRAND_JOB_KIND": kind.name,
             "ERRAND_DATA_PATH": dataPath,
             "ERRAND_SHUTDOWN_FILE": shutdownFile,
-            "ERRAND_ARGUMENTS": argumentText,
+            "ERRAND_ARGUMENTS": quoted,
             "WEBJOBS_NAME": job,
             "WEBJOBS_TYPE": kind.kuduType ?? kind.name,
             "WEBJOBS_PATH": workingDirectory,
             "WEBJOBS_DATA_PATH": dataPath,
             "WEBJOBS_SHUTDOWN_FILE": shutdownFile,
-            "WEBJOBS_COMMAND_ARGUMENTS": argumentText,
+            "WEBJOBS_COMMAND_ARGUMENTS": argumentText ?? quoted,
             (kind == .continuous ? "WEBSITE_ALWAYS_ON_JOB_RUNNING_" : "WEBSITE_TRIGGERED_JOB_RUNNING_") + job: "true",
         ]
         result.merge(own) { _, new in new }

@@ -11,7 +11,9 @@ extension ProcessGroup {
     @discardableResult
     public func send(_ signal: Int32) -> Bool {
         guard id > 1 else { return false }
-        return kill(-id, signal) == 0
+        if kill(-id, signal) == 0 { return true }
+        // Just launched, the leader may not have made its group yet: signal the leader itself.
+        return errno == ESRCH && kill(id, signal) == 0
     }
 
     /// True while any process of the group is alive.

@@ -45,6 +45,7 @@ public struct ErrandAPI: Sendable {
         api.get("runs/:id/log", use: downloadLog)
         api.get("runs/:id/events", use: streamEvents)
         JobsAPI(jobs: jobs).addRoutes(to: api)
+        KuduAPI(jobs: jobs, coordinator: coordinator, instance: instance).addRoutes(to: router)
         return router
     }
 

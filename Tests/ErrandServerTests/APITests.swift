@@ -1,5 +1,6 @@
 import ErrandCore
 import ErrandHost
+import ErrandJobs
 import ErrandServer
 import ErrandStore
 import Foundation
@@ -14,7 +15,9 @@ struct APITests {
 
     /// Runs `body` against the API's router (no socket) with a live coordinator and job host on a fresh
     /// data dir.
-    func withAPI(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withAPI(
+        maxPackageBytes: Int64 = PackageLimits.defaultMaxArchiveBytes, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -22,7 +25,9 @@ struct APITests {
             store: try SQLiteStore(path: directory.appendingPathComponent("errand.sqlite").path),
             configuration: HostConfiguration(instanceName: "api-test"))
         try await coordinator.recover()
-        let jobs = JobHost(coordinator: coordinator, configuration: JobHostConfiguration(dataDirectory: directory))
+        var configuration = JobHostConfiguration(dataDirectory: directory)
+        configuration.packageLimits.maxArchiveBytes = maxPackageBytes
+        let jobs = JobHost(coordinator: coordinator, configuration: configuration)
         try await jobs.load()
         let app = Application(router: ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "api-test").router())
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -137,6 +142,95 @@ struct APITests {
             #expect(received.records.map(\.stream) == [.output, .error])
             #expect(received.run.hasMoreData == false)
             try await client.execute(uri: "/api/v1/runs/\(run.id)", method: .delete) { response in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/runs/\(run.id)", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test("jobs: a single-file deploy, triggers with arguments, history, settings, overlap and errors")
+    func jobs() async throws {
+        try await withAPI(maxPackageBytes: 4096) { client in
+            let script = ByteBuffer(string: "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done\nsleep 0.3\n")
+            let upload: HTTPFields = [.contentDisposition: "attachment; filename=\"run.sh\"", .contentType: "application/octet-stream"]
+            let deployed = try await client.execute(uri: "/api/v1/jobs/echo", method: .put, headers: upload, body: script) { response in
+                #expect(response.status == .created)
+                return try Self.decode(JobView.self, response)
+            }
+            #expect(deployed.kind == "triggered" && deployed.command == ["/bin/sh", "run.sh"])
+            try await client.execute(uri: "/api/v1/jobs/echo", method: .put, headers: upload, body: script) { response in
+                #expect(response.status == .ok)
+            }
+            let trigger = try Self.json(TriggerRequest(arguments: ["a b", #"c "d""#]))
+            let run = try await client.execute(uri: "/api/v1/jobs/echo/trigger", method: .post, body: trigger) { response in
+                #expect(response.status == .created)
+                return try Self.decode(Run.self, response)
+            }
+            #expect(run.trigger == .api)
+            // A second trigger while the first runs: skip (the default) refuses with 409, naming the run.
+            try await client.execute(uri: "/api/v1/jobs/echo/trigger", method: .post) { response in
+                #expect(response.status == .conflict)
+                let error = try Self.decode(ErrorBody.self, response).error
+                #expect(error.message.contains("run \(run.id)"))
+            }
+            _ = try await client.execute(uri: "/api/v1/runs/wait?id=\(run.id)&timeout=20", method: .get) { _ in }
+            try await client.execute(uri: "/api/v1/runs/\(run.id)/log", method: .get) { response in
+                #expect(String(buffer: response.body) == "[a b]\n[c \"d\"]\n")
+            }
+            let history = try await client.execute(uri: "/api/v1/jobs/echo/history", method: .get) { response in
+                try Self.decode([Run].self, response)
+            }
+            #expect(history.map(\.id) == [run.id])
+            #expect(history[0].state == .completed)
+
+            try await client.execute(
+                uri: "/api/v1/jobs/echo/settings", method: .put, body: ByteBuffer(string: #"{"overlap": "allow", "colour": 1}"#)
+            ) { response in
+                #expect(response.status == .ok)
+                let view = try Self.decode(JobView.self, response)
+                #expect(view.problems.contains { $0.field == "colour" && $0.severity == .warning })
+            }
+            try await client.execute(uri: "/api/v1/jobs/echo/settings", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#""overlap":"allow""#))
+            }
+            try await client.execute(uri: "/api/v1/jobs/echo/settings", method: .put, body: ByteBuffer(string: #"{"overlap": 3}"#)) {
+                response in
+                #expect(response.status == .badRequest)
+            }
+            // Too large (limit 4 KiB here): 413 while streaming, and the job still works.
+            try await client.execute(
+                uri: "/api/v1/jobs/echo", method: .put, headers: upload, body: ByteBuffer(repeating: 0x41, count: 10_000)
+            ) { response in
+                #expect(response.status == .contentTooLarge)
+                let error = try Self.decode(ErrorBody.self, response).error
+                #expect(error.code.rawValue == "too_large")
+            }
+            try await client.execute(uri: "/api/v1/jobs/echo/trigger", method: .post) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(uri: "/api/v1/jobs", method: .get) { response in
+                let names = try Self.decode([JobView].self, response).map(\.name)
+                #expect(names == ["echo"])
+            }
+            try await client.execute(uri: "/api/v1/jobs/nope/trigger", method: .post) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/jobs/bad%20name", method: .put, headers: upload, body: script) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(
+                uri: "/api/v1/jobs/broken", method: .put, headers: [.contentType: "application/zip"], body: ByteBuffer(string: "not a zip")
+            ) { response in
+                #expect(response.status == .badRequest)
+                let error = try Self.decode(ErrorBody.self, response).error
+                #expect(error.message.hasPrefix("corrupt_archive"))
+            }
+            try await client.execute(uri: "/api/v1/jobs/broken", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/jobs/echo?force=true", method: .delete) { response in
                 #expect(response.status == .noContent)
             }
             try await client.execute(uri: "/api/v1/runs/\(run.id)", method: .get) { response in
