@@ -26,7 +26,7 @@ import zipfile
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -110,9 +110,16 @@ class Browser:
     def wait(self, condition, timeout=20, message=""):
         # Parts of a page are replaced while it is watched (the run summary), and pages change
         # after a click: a vanished element means "not yet", not a failure.
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1,
-                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
-                             ).until(lambda d: condition(), message)
+        # Chromium may also answer "node does not belong to the document" while a page is replaced.
+        def attempt(_):
+            try:
+                return condition()
+            except WebDriverException as error:
+                if isinstance(error, (StaleElementReferenceException, NoSuchElementException)) or \
+                        "does not belong to the document" in str(error):
+                    return False
+                raise
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(attempt, message)
 
     def by_id(self, id):
         return self.driver.find_element(By.ID, id)
