@@ -74,6 +74,106 @@ public struct ErrandClient: Sendable {
         for try await buffer in response.body { try await sink(buffer) }
     }
 
+    // MARK: - Jobs
+
+    /// Deploys (or replaces) a job from a package file: a zip, or one script (`fileName` set, sent with
+    /// `Content-Disposition` as Kudu does). The file is streamed, never read into memory whole.
+    /// `created` is false when an existing job was replaced.
+    public func deployJob(
+        _ name: String, package: URL, fileName: String? = nil, options: JobDeployOptions
+    ) async throws -> (job: JobView, created: Bool) {
+        var query = [("kind", options.continuous ? "continuous" : "triggered")]
+        if let schedule = options.schedule { query.append(("schedule", schedule)) }
+        if let recurrence = options.recurrence { query.append(("recurrence", recurrence)) }
+        if let settings = options.settings { query.append(("settings", settings)) }
+        var request = makeRequest(.PUT, try Self.jobPath(name), query: query)
+        let size: Int64
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: package.path)
+            size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        } catch {
+            throw ErrandError.badRequest("cannot read \(package.path): \(error.localizedDescription)")
+        }
+        if let fileName {
+            request.headers.add(name: "Content-Type", value: "application/octet-stream")
+            // A quote, backslash or control character would end or break the header: they become '_'.
+            let safe = String(fileName.unicodeScalars.map { $0 == "\"" || $0 == "\\" || $0.value < 0x20 ? "_" : Character($0) })
+            request.headers.add(name: "Content-Disposition", value: "attachment; filename=\"\(safe)\"")
+        } else {
+            request.headers.add(name: "Content-Type", value: "application/zip")
+        }
+        request.body = .stream(try FileChunks(url: package), length: .known(size))
+        let response = try await execute(request, timeout: .minutes(30))
+        let data = try await Self.collect(response)
+        guard response.status.code < 300 else { throw Self.error(status: response.status, body: data) }
+        return (try decode(JobView.self, from: data), response.status == .created)
+    }
+
+    public func jobs() async throws -> [JobView] {
+        try await send(.GET, "/api/v1/jobs")
+    }
+
+    public func job(_ name: String) async throws -> JobView {
+        try await send(.GET, try Self.jobPath(name))
+    }
+
+    /// Runs a triggered or scheduled job now; `arguments` reach the entry point as separate argv elements.
+    public func trigger(job name: String, arguments: [String]) async throws -> Run {
+        try await send(.POST, try Self.jobPath(name) + "/trigger", body: TriggerRequest(arguments: arguments))
+    }
+
+    /// Enables a continuous job (starts it) or a scheduled one (resumes its schedule).
+    public func startJob(_ name: String) async throws -> JobView {
+        try await send(.POST, try Self.jobPath(name) + "/start", timeout: .minutes(10))
+    }
+
+    /// Disables a continuous job (graceful stop: shutdown file, SIGTERM, SIGKILL after its
+    /// `stopping_wait_time`) or pauses a schedule. Returns once the run ended.
+    public func stopJob(_ name: String) async throws -> JobView {
+        try await send(.POST, try Self.jobPath(name) + "/stop", timeout: .hours(2))
+    }
+
+    /// The job's runs, newest first.
+    public func jobHistory(_ name: String, limit: Int? = nil) async throws -> [Run] {
+        try await send(.GET, try Self.jobPath(name) + "/history", query: limit.map { [("limit", String($0))] } ?? [])
+    }
+
+    /// `settings.job` as stored, unknown keys included.
+    public func jobSettings(_ name: String) async throws -> [String: JSONValue] {
+        try await send(.GET, try Self.jobPath(name) + "/settings")
+    }
+
+    /// Replaces `settings.job` (JSON text); checked by the daemon exactly as at deploy time.
+    public func replaceJobSettings(_ name: String, json: Data) async throws -> JobView {
+        var request = makeRequest(.PUT, try Self.jobPath(name) + "/settings")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: json))
+        let response = try await execute(request, timeout: .hours(2))
+        let data = try await Self.collect(response)
+        guard response.status.code < 300 else { throw Self.error(status: response.status, body: data) }
+        return try decode(JobView.self, from: data)
+    }
+
+    /// Deletes a job with its history, output and data folder; `force` stops a run going first.
+    public func removeJob(_ name: String, force: Bool) async throws {
+        let _: Empty = try await send(
+            .DELETE, try Self.jobPath(name), query: force ? [("force", "true")] : [], timeout: .hours(2))
+    }
+
+    /// The job's path. Names are checked here too, so a slash or a dot can never reach another route.
+    static func jobPath(_ name: String) throws -> String {
+        guard let first = name.unicodeScalars.first, Self.jobNameFirst.contains(first),
+            name.unicodeScalars.allSatisfy({ Self.jobNameRest.contains($0) })
+        else {
+            throw ErrandError.badRequest(
+                "invalid job name '\(name)': use letters, digits, '-' and '_', starting with a letter or digit")
+        }
+        return "/api/v1/jobs/" + name
+    }
+
+    private static let jobNameFirst = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    private static let jobNameRest = jobNameFirst.union(CharacterSet(charactersIn: "-_"))
+
     // MARK: - Transport
 
     /// One HTTP client for the process. A refused connection fails at once instead of being
@@ -116,6 +216,10 @@ public struct ErrandClient: Sendable {
         let data = try await Self.collect(response)
         guard response.status.code < 300 else { throw Self.error(status: response.status, body: data) }
         if Response.self == Empty.self { return Empty() as! Response }
+        return try decode(Response.self, from: data)
+    }
+
+    private func decode<Response: Decodable>(_ type: Response.Type, from data: Data) throws -> Response {
         do {
             return try JSONCoding.decoder().decode(Response.self, from: data)
         } catch {
@@ -147,5 +251,53 @@ public struct ErrandClient: Sendable {
         if let decoded = try? JSONCoding.decoder().decode(ErrorBody.self, from: body) { return decoded.error }
         let text = String(decoding: body.prefix(500), as: UTF8.self)
         return ErrandError(.internal, "the daemon answered \(status.code) \(status.reasonPhrase)\(text.isEmpty ? "" : ": \(text)")")
+    }
+}
+
+/// How `ErrandClient.deployJob` deploys: the kind, and what replaces the package's own settings.
+public struct JobDeployOptions: Sendable {
+    public var continuous: Bool
+    /// A cron expression (makes a triggered job scheduled).
+    public var schedule: String?
+    /// A recurrence object as JSON text.
+    public var recurrence: String?
+    /// `settings.job` as JSON text.
+    public var settings: String?
+
+    public init(continuous: Bool, schedule: String? = nil, recurrence: String? = nil, settings: String? = nil) {
+        self.continuous = continuous
+        self.schedule = schedule
+        self.recurrence = recurrence
+        self.settings = settings
+    }
+}
+
+/// A file read in 64 KiB chunks as the request body asks for them, so a package of any size is sent
+/// without being held in memory.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let url: URL
+
+    init(url: URL) throws {
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw ErrandError.badRequest("cannot read \(url.path)")
+        }
+        self.url = url
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(handle: try? FileHandle(forReadingFrom: url), path: url.path) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let handle: FileHandle?
+        let path: String
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let handle else { throw ErrandError.badRequest("cannot read \(path)") }
+            guard let data = try handle.read(upToCount: 1 << 16), !data.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        }
     }
 }

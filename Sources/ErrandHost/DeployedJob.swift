@@ -18,8 +18,12 @@ struct DeployedJob: Sendable {
 
     var name: String { record.name }
 
-    /// The zone the schedule is read in: the job's `time_zone`, else the daemon's.
-    var timeZone: TimeZone { settings.timeZone ?? .current }
+    /// The zone the schedule is read in: a recurrence's own `timeZone` (it wins when occurrences are
+    /// computed, so the shown zone and times must follow it), else the job's `time_zone`, else the daemon's.
+    var timeZone: TimeZone {
+        if case .recurrence(let recurrence)? = settings.schedule, let zone = recurrence.timeZone { return zone }
+        return settings.timeZone ?? .current
+    }
 
     /// Runs use the package folder itself (Kudu's default for `.js`), else a fresh copy each.
     var isInPlace: Bool {

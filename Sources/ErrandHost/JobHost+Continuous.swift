@@ -81,6 +81,10 @@ extension JobHost {
                         job, arguments: [], trigger: first ? .manual : .restart,
                         detail: first ? "continuous job started" : "restart after exit", tick: nil)
                 else { return }
+                if Task.isCancelled || jobs[name]?.record.enabled != true {
+                    // Stopped or removed while this run was being started: it must not outlive that.
+                    _ = try? await coordinator.stop(id: run.id, grace: job.settings.stoppingWaitTime(for: .continuous))
+                }
                 setPhase(name, .running, nextAttempt: nil)
                 end = await waitForEnd(run.id)
             } catch {

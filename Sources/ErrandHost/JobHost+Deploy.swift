@@ -88,7 +88,7 @@ extension JobHost {
         }
         let settings = JobSettings(object: object)
         let kind = JobKind.deployed(continuous: request.continuous, settings: settings)
-        let errors = (settings.problems + settings.problems(for: kind)).filter { $0.severity == .error }
+        let errors = settings.problems(for: kind).filter { $0.severity == .error }
         if !errors.isEmpty {
             throw DeployError(
                 .invalidSettings,

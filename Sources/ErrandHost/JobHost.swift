@@ -132,9 +132,8 @@ public actor JobHost: Service {
     // MARK: - Reading
 
     public func list() async throws -> [JobView] {
-        var views: [JobView] = []
-        for job in jobs.values.sorted(by: { $0.name < $1.name }) { views.append(try await view(of: job)) }
-        return views
+        let latest = try await store.latestRunOfEachJob()
+        return jobs.values.sorted(by: { $0.name < $1.name }).map { view(of: $0, latestRun: latest[$0.name]) }
     }
 
     public func job(named name: String) async throws -> JobView {
@@ -160,7 +159,10 @@ public actor JobHost: Service {
     }
 
     func view(of job: DeployedJob) async throws -> JobView {
-        let latest = try await store.runs(RunQuery(newest: 1, jobs: [job.name])).last
+        view(of: job, latestRun: try await store.runs(RunQuery(newest: 1, jobs: [job.name])).last)
+    }
+
+    func view(of job: DeployedJob, latestRun latest: Run?) -> JobView {
         let active = activeRuns[job.name] ?? []
         let status: String
         var nextAttemptAt: Date?
@@ -184,7 +186,7 @@ public actor JobHost: Service {
             command: job.record.entryPoint, schedule: job.scheduleText, scheduleDescription: schedule?.description,
             timeZone: schedule == nil ? nil : job.timeZone.identifier, nextRuns: nextRuns, nextAttemptAt: nextAttemptAt,
             restarts: restarts, activeRuns: active, latestRun: latest, settings: job.settings.raw,
-            problems: job.settings.problems + job.settings.problems(for: job.kind), historySize: historySize(of: job),
+            problems: job.settings.problems(for: job.kind), historySize: historySize(of: job),
             packageDigest: job.record.packageDigest, createdAt: job.record.createdAt, updatedAt: job.record.updatedAt)
     }
 
@@ -269,6 +271,8 @@ public actor JobHost: Service {
             activeRuns[job.name, default: []].append(run.id)
             leftovers[run.id] = prepared.leftovers
         }
+        // The new run counts against history_size at once (pruning only at its end would keep one run too many while it runs).
+        await prune(job.name)
         return run
     }
 

@@ -22,14 +22,20 @@ extension RunCoordinator {
     /// Output after `after`, without moving any cursor. With `wait`, a read that finds nothing new
     /// on an unfinished run waits up to that long for output or the run's end (a long poll).
     public func output(id: Int64, after: Int64, limit: Int, wait: Duration = .zero) async throws -> OutputPage {
-        let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
+        // The state is read before the output, so a page that says "finished" holds everything. When
+        // the wait ends empty-handed the page is read once more the same way: the run may have
+        // finished (and written its last output) since the last look.
+        let read: @Sendable () async throws -> OutputPage = {
             let run = try await self.existingRun(id)
             let chunks = try await self.store.output(runID: id, after: after, limit: limit)
-            return chunks.isEmpty && !run.state.isFinished
-                ? nil : OutputPage(chunks: chunks, next: chunks.last?.seq ?? after, run: run)
+            return OutputPage(chunks: chunks, next: chunks.last?.seq ?? after, run: run)
+        }
+        let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
+            let page = try await read()
+            return page.chunks.isEmpty && !page.run.state.isFinished ? nil : page
         }
         if let page { return page }
-        return OutputPage(chunks: [], next: after, run: try await existingRun(id))
+        return try await read()
     }
 
     /// PowerShell's Receive-Job: output this reader has not received yet. Consuming moves the
@@ -38,7 +44,9 @@ extension RunCoordinator {
     public func receive(
         id: Int64, reader: String, keep: Bool, limit: Int, wait: Duration = .zero
     ) async throws -> OutputPage {
-        let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
+        // As in `output`: state before output, and one more read when the wait ends empty-handed (an
+        // answer built from a fresh state alone could say "finished" without the last output).
+        let read: @Sendable () async throws -> OutputPage = {
             // The state is read first: a run seen finished has all its output stored already.
             var run = try await self.existingRun(id, reader: reader)
             let chunks: [OutputChunk]
@@ -58,15 +66,17 @@ extension RunCoordinator {
                     cursor = try await self.store.cursor(runID: id, reader: reader)
                 }
             }
-            if chunks.isEmpty && !run.state.isFinished { return nil }
             run.outputSeq = max(run.outputSeq, chunks.last?.seq ?? 0)
             run.hasMoreData = Receiving.hasMoreData(state: run.state, lastSeq: run.outputSeq, cursor: cursor)
             // `next` continues after this page: past its last chunk, else from the reader's cursor.
             return OutputPage(chunks: chunks, next: chunks.last?.seq ?? cursor, run: run)
         }
+        let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
+            let page = try await read()
+            return page.chunks.isEmpty && !page.run.state.isFinished ? nil : page
+        }
         if let page { return page }
-        return OutputPage(
-            chunks: [], next: try await store.cursor(runID: id, reader: reader), run: try await existingRun(id, reader: reader))
+        return try await read()
     }
 
     /// PowerShell's Wait-Job: returns when every run (or, with `any`, one) is finished, or when

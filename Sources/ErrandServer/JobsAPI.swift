@@ -70,8 +70,11 @@ struct JobsAPI: Sendable {
         } catch {
             throw ErrandError.badRequest("the body must be JSON like {\"arguments\": [\"a\", \"b c\"]} (or empty)")
         }
+        // The errand CLI is a person at a terminal: `manual`; anything else is `api` with its user agent.
         let agent = request.headers[.userAgent] ?? "unknown"
-        let run = try await jobs.trigger(name, arguments: body.arguments, trigger: .api, detail: "api \(agent)")
+        let byHand = agent.hasPrefix("errand/")
+        let run = try await jobs.trigger(
+            name, arguments: body.arguments, trigger: byHand ? .manual : .api, detail: byHand ? "manual (\(agent))" : "api \(agent)")
         return EditedResponse(status: .created, response: run)
     }
 

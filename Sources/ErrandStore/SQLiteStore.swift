@@ -144,6 +144,17 @@ public final class SQLiteStore: Store {
         try await pool.read { db in try Self.fetchRun(db, id: id, reader: reader) }
     }
 
+    public func latestRunOfEachJob() async throws -> [String: Run] {
+        try await pool.read { db in
+            let sql = """
+                SELECT \(Self.columns) FROM runs
+                WHERE id IN (SELECT MAX(id) FROM runs WHERE job_name IS NOT NULL GROUP BY job_name)
+                """
+            let runs = try Row.fetchAll(db, sql: sql, arguments: [Receiving.defaultReader]).map(Self.decodeRun)
+            return Dictionary(runs.compactMap { run in run.job.map { ($0, run) } }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     public func runs(_ query: RunQuery) async throws -> [Run] {
         try await pool.read { db in
             var clauses: [String] = []

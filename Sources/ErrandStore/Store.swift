@@ -12,6 +12,8 @@ public protocol Store: Sendable {
     func run(id: Int64, reader: String) async throws -> Run?
     /// Runs matching `query`, sorted by id.
     func runs(_ query: RunQuery) async throws -> [Run]
+    /// The newest run of each deployed job that has runs, by job name (one query for the job list).
+    func latestRunOfEachJob() async throws -> [String: Run]
     /// Writes the given fields of a run; false when there is no such run.
     @discardableResult
     func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool

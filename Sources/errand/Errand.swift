@@ -14,12 +14,13 @@ struct Errand: AsyncParsableCommand {
             address, the client starts one in the background (turn that off with --no-autostart or \
             ERRAND_NO_AUTOSTART=1).
 
-            Exit codes: 0 success, 1 error (message on stderr), 2 usage, 124 `wait` timed out.
+            Exit codes: 0 success, 1 error (message on stderr), 2 usage, 124 `wait` timed out; `errand job trigger \
+            --wait` exits with the run's result.
             """,
         version: ErrandVersion.current,
         subcommands: [
             ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
-            StopCommand.self, RemoveCommand.self, LogsCommand.self, VersionCommand.self, ScheduleCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, VersionCommand.self, ScheduleCommand.self,
         ]
     )
 
@@ -52,7 +53,7 @@ struct Errand: AsyncParsableCommand {
     }
 
     /// Lets client options come before the verb, as in `errand --host URL get`: they are moved to
-    /// just after the verb, where each verb's parser takes them.
+    /// just after the verb (after `job VERB` for job verbs), where each verb's parser takes them.
     static func hoistingClientOptions(_ arguments: [String]) -> [String] {
         var leading: [String] = []
         var index = 0
@@ -70,6 +71,8 @@ struct Errand: AsyncParsableCommand {
             index += 1
         }
         guard index < arguments.count, !leading.isEmpty else { return arguments }
-        return [arguments[index]] + leading + arguments[(index + 1)...]
+        // `job` is a group: its verbs take the options (`errand --host URL job list`).
+        let verbs = arguments[index] == "job" && index + 1 < arguments.count ? 2 : 1
+        return Array(arguments[index..<(index + verbs)]) + leading + arguments[(index + verbs)...]
     }
 }

@@ -159,25 +159,31 @@ struct ReceiveCommand: AsyncParsableCommand {
     func run() async throws {
         let connection = try await client.connect()
         for id in runs.ids {
-            var page = try await connection.receive(id: id, reader: reader, keep: keep, wait: 0)
-            while true {
-                emit(page.records)
-                let caughtUp = page.records.count < 1000
-                if caughtUp && (!wait || page.run.state.isFinished) { break }
-                if keep {
-                    page = try await connection.output(id: id, after: page.next, wait: caughtUp ? 25 : 0)
-                } else {
-                    page = try await connection.receive(id: id, reader: reader, keep: false, wait: caughtUp ? 25 : 0)
-                }
-            }
-            if autoRemove && page.run.state.isFinished && !keep {
+            let run = try await Self.stream(connection, id: id, reader: reader, keep: keep, wait: wait, json: client.json)
+            if autoRemove && run.state.isFinished && !keep {
                 try await connection.remove(id: id, force: false)
             }
         }
     }
 
-    private func emit(_ records: [WireChunk]) {
-        if client.json { Terminal.printLines(records) } else { Terminal.writeStreams(records) }
+    /// Prints the run's unreceived output (NDJSON records with `json`) and, with `wait`, keeps
+    /// streaming until the run finished. Returns the run as the last page saw it. `errand job
+    /// trigger --wait` streams the same way.
+    static func stream(
+        _ connection: ErrandClient, id: Int64, reader: String = "", keep: Bool, wait: Bool, json: Bool
+    ) async throws -> Run {
+        var page = try await connection.receive(id: id, reader: reader, keep: keep, wait: 0)
+        while true {
+            if json { Terminal.printLines(page.records) } else { Terminal.writeStreams(page.records) }
+            let caughtUp = page.records.count < 1000
+            if caughtUp && (!wait || page.run.state.isFinished) { break }
+            if keep {
+                page = try await connection.output(id: id, after: page.next, wait: caughtUp ? 25 : 0)
+            } else {
+                page = try await connection.receive(id: id, reader: reader, keep: false, wait: caughtUp ? 25 : 0)
+            }
+        }
+        return page.run
     }
 }
 

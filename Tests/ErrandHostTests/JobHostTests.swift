@@ -360,4 +360,29 @@ struct JobHostTests {
             #expect(!FileManager.default.fileExists(atPath: fixture.directory.appendingPathComponent("jobs/busy").path))
         }
     }
+
+    @Test("redeploying a continuous job stops the old process gracefully and starts the new version at once")
+    func continuousRedeploy() async throws {
+        let fixture = try Fixture()
+        try await fixture.serving { jobs in
+            let script = #"echo "version $1"; while [ ! -f "$ERRAND_SHUTDOWN_FILE" ]; do sleep 0.05; done"#
+            _ = try await jobs.deploy(
+                DeployRequest(name: "svc", source: try fixture.package(script.replacingOccurrences(of: "$1", with: "1")), continuous: true))
+            #expect(try await eventually { try await jobs.job(named: "svc").status == "Running" })
+            _ = try await jobs.deploy(
+                DeployRequest(name: "svc", source: try fixture.package(script.replacingOccurrences(of: "$1", with: "2")), continuous: true))
+            #expect(
+                try await eventually {
+                    let count = try await jobs.history("svc").count
+                    let status = try await jobs.job(named: "svc").status
+                    return count == 2 && status == "Running"
+                })
+            let runs = try await jobs.history("svc")
+            #expect(runs[1].state == .stopped)
+            #expect(try await fixture.output(runs[1].id) == "version 1\n")
+            #expect(try await eventually(5) { try await fixture.output(runs[0].id) == "version 2\n" })
+            #expect(try await jobs.job(named: "svc").restarts == 0)
+            _ = try await jobs.disable("svc")
+        }
+    }
 }

@@ -21,6 +21,8 @@ enum StoreContract {
         ("unknown runs are nil, not errors", unknownRuns),
         ("jobs are saved, replaced by name, listed and deleted", jobs),
         ("a schedule tick is claimed exactly once, with its run", ticks),
+        ("ticks are remembered per job and old ones pruned; the latest run of each job in one call", tickHistory),
+        ("trimming output deletes the oldest chunks beyond the size kept", trimming),
     ]
 
     static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
@@ -209,5 +211,39 @@ enum StoreContract {
         #expect(winners == 1)
         #expect(try await store.runs(RunQuery(jobs: ["report"])).count == 2)
         #expect(try await store.runs(RunQuery(jobs: ["nothing"])).isEmpty)
+    }
+
+    static func tickHistory(_ store: any Store) async throws {
+        var new = newRun(["job.sh"])
+        new.job = "hourly"
+        #expect(try await store.lastTick(job: "hourly") == nil)
+        var runs: [Run] = []
+        for hour in 1...3 {
+            runs.append(try #require(try await store.claimTick(job: "hourly", due: t0.addingTimeInterval(Double(hour) * 3600), run: new)))
+        }
+        #expect(try await store.lastTick(job: "hourly") == t0.addingTimeInterval(3 * 3600))
+        // Pruning keeps each job's latest tick, so an old tick is never claimed twice after it.
+        try await store.pruneTicks(before: t0.addingTimeInterval(10 * 3600))
+        #expect(try await store.lastTick(job: "hourly") == t0.addingTimeInterval(3 * 3600))
+        #expect(try await store.claimTick(job: "hourly", due: t0.addingTimeInterval(3 * 3600), run: new) == nil)
+        var other = newRun(["other.sh"])
+        other.job = "other"
+        let otherRun = try await store.createRun(other)
+        _ = try await store.createRun(newRun())
+        let latest = try await store.latestRunOfEachJob()
+        #expect(latest.keys.sorted() == ["hourly", "other"])
+        #expect(latest["hourly"]?.id == runs[2].id)
+        #expect(latest["other"]?.id == otherRun.id)
+    }
+
+    static func trimming(_ store: any Store) async throws {
+        let id = try await store.createRun(newRun()).id
+        try await store.appendOutput(runID: id, (1...10).map { chunk($0, String(repeating: "x", count: 99) + "\n") })
+        #expect(try await store.trimOutput(runID: id, keepBytes: 1000) == 0)
+        #expect(try await store.trimOutput(runID: id, keepBytes: 350) == 700)
+        let left = try await store.output(runID: id, after: 0, limit: 100)
+        #expect(left.map(\.seq) == [8, 9, 10])
+        #expect(try await store.trimOutput(runID: id, keepBytes: 0) == 300)
+        #expect(try await store.output(runID: id, after: 0, limit: 100).isEmpty)
     }
 }

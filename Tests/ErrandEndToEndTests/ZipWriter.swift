@@ -1,0 +1,115 @@
+import ErrandCore
+import Foundation
+
+/// Writes zip files byte by byte (stored, no compression), so tests can build exactly the archives a hostile
+/// uploader would: `../` names, absolute names, device entries, links that escape, duplicates.
+/// (A copy of ErrandJobsTests' writer: test targets cannot share files.)
+struct ZipWriter {
+    struct Item {
+        var name: String
+        var data: Data
+        /// Full Unix mode, type bits included (0o100644 file, 0o040755 folder, 0o120777 link, 0o020644 device).
+        var mode: UInt32
+    }
+
+    var items: [Item] = []
+
+    mutating func file(_ name: String, _ text: String, mode: UInt32 = 0o100644) {
+        items.append(Item(name: name, data: Data(text.utf8), mode: mode))
+    }
+
+    mutating func folder(_ name: String) {
+        items.append(Item(name: name.hasSuffix("/") ? name : name + "/", data: Data(), mode: 0o040755))
+    }
+
+    mutating func link(_ name: String, to target: String) {
+        items.append(Item(name: name, data: Data(target.utf8), mode: 0o120777))
+    }
+
+    mutating func device(_ name: String) {
+        items.append(Item(name: name, data: Data(), mode: 0o020644))
+    }
+
+    func data() -> Data {
+        var out = Data()
+        var central = Data()
+        for item in items {
+            let offset = UInt32(out.count)
+            let name = Data(item.name.utf8)
+            let crc = CRC32.checksum(item.data)
+            out.le32(0x0403_4b50)
+            out.le16(10)
+            out.le16(0x0800)
+            out.le16(0)
+            out.le16(0)
+            out.le16(0x21)
+            out.le32(crc)
+            out.le32(UInt32(item.data.count))
+            out.le32(UInt32(item.data.count))
+            out.le16(UInt16(name.count))
+            out.le16(0)
+            out.append(name)
+            out.append(item.data)
+            central.le32(0x0201_4b50)
+            central.le16(0x031E)
+            central.le16(10)
+            central.le16(0x0800)
+            central.le16(0)
+            central.le16(0)
+            central.le16(0x21)
+            central.le32(crc)
+            central.le32(UInt32(item.data.count))
+            central.le32(UInt32(item.data.count))
+            central.le16(UInt16(name.count))
+            central.le16(0)
+            central.le16(0)
+            central.le16(0)
+            central.le16(0)
+            central.le32(item.mode << 16)
+            central.le32(offset)
+            central.append(name)
+        }
+        let centralOffset = UInt32(out.count)
+        out.append(central)
+        out.le32(0x0605_4b50)
+        out.le16(0)
+        out.le16(0)
+        out.le16(UInt16(items.count))
+        out.le16(UInt16(items.count))
+        out.le32(UInt32(central.count))
+        out.le32(centralOffset)
+        out.le16(0)
+        return out
+    }
+
+    func write(to url: URL) throws {
+        try data().write(to: url)
+    }
+}
+
+/// CRC-32 (IEEE), for the test zips.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ data: Data) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for byte in data { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}
+
+extension Data {
+    fileprivate mutating func le16(_ value: UInt16) {
+        append(UInt8(value & 0xFF))
+        append(UInt8(value >> 8))
+    }
+
+    fileprivate mutating func le32(_ value: UInt32) {
+        le16(UInt16(value & 0xFFFF))
+        le16(UInt16(value >> 16))
+    }
+}
