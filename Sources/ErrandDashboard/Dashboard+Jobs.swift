@@ -56,7 +56,8 @@ extension Dashboard {
             rows.append(JobRow(job, history: Array(history), now: now))
         }
         let summary = rows.count == 1 ? "1 job" : "\(rows.count) jobs"
-        let page = JobsPage(chrome: chrome("Jobs", .jobs), rows: rows, empty: rows.isEmpty, summary: summary)
+        let page = JobsPage(
+            chrome: chrome("Jobs", .jobs), rows: rows, empty: rows.isEmpty, summary: summary, refresh: rows.contains(where: \.changing))
         return html(try assets.render(page, template: "jobs"))
     }
 

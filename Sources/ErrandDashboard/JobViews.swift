@@ -3,6 +3,11 @@ import Foundation
 
 /// The colour family of a job's status badge.
 enum JobStatusStyle {
+    /// A run is going (not the steady run of a continuous job), or a continuous job is between states.
+    static func isChanging(_ job: JobView) -> Bool {
+        job.kind == "continuous" ? ["Starting", "Stopping", "PendingRestart"].contains(job.status) : !job.activeRuns.isEmpty
+    }
+
     /// The status as shown: a scheduled job whose schedule is stopped reads `Paused`, not `Idle`.
     static func text(_ job: JobView) -> String {
         job.kind == "scheduled" && !job.enabled && job.status == "Idle" ? "Paused" : job.status
@@ -35,6 +40,8 @@ struct JobRow: Sendable {
     var lastHref: String?
     var spark: String
     var problems: Bool
+    /// Something about this row is about to change (see ``JobsPage/refresh``).
+    var changing: Bool
 
     init(_ job: JobView, history: [Run], now: Date) {
         name = job.name
@@ -57,6 +64,7 @@ struct JobRow: Sendable {
         }
         spark = Charts.sparkline(history.map { ChartRun($0, now: now) })
         problems = !job.problems.isEmpty
+        changing = JobStatusStyle.isChanging(job)
     }
 }
 
@@ -66,6 +74,9 @@ struct JobsPage: Sendable {
     var rows: [JobRow]
     var empty: Bool
     var summary: String
+    /// The table refreshes itself while a run of a triggered or scheduled job is going, or a
+    /// continuous job is changing state (a continuous job that just runs does not count).
+    var refresh: Bool
 }
 
 /// A row of a job's history table.
@@ -142,6 +153,8 @@ struct JobPage: Sendable {
     var chartNarrow: String
     var noHistory: Bool
     var historyNote: String
+    /// The state and history refresh themselves while a run is going (see ``JobStatusStyle/isChanging(_:)``).
+    var refresh: Bool
     var digest: String
     var updated: String
 
@@ -180,6 +193,7 @@ struct JobPage: Sendable {
         chart = Charts.durations(points)
         chartNarrow = Charts.durations(points, width: 380, height: 200, cssClass: "chart narrow")
         noHistory = history.isEmpty
+        refresh = JobStatusStyle.isChanging(job) || history.contains { !$0.state.isFinished && job.kind != "continuous" }
         historyNote = history.isEmpty ? "" : "The last \(history.count) of at most \(job.historySize) kept runs."
         digest = String(job.packageDigest.prefix(12))
         updated = TimeText.clock(job.updatedAt) + " UTC"

@@ -287,6 +287,7 @@ extension PageTests {
                 #expect(html.components(separatedBy: "<li>").count - 1 == 5)
                 #expect(html.contains("nonsense"))  // the unknown key is reported as a problem
                 #expect(html.contains(#"action="/jobs/greet/run""#))
+                #expect(!html.contains("data-refresh"))  // nothing is going: the page stays still
             }
             try await client.execute(uri: "/jobs/greet/delete", method: .get) { response in
                 #expect(String(buffer: response.body).contains("Delete greet?"))

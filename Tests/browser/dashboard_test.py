@@ -424,6 +424,18 @@ def check_run_job(daemon, browser, downloads):
 
 def check_job_pages(daemon, browser, docs):
     """More history for the chart, a scheduled job for the list; screenshots; delete with confirmation."""
+    # While a run is going, the job page's state and history refresh in place (no reload).
+    run = api(daemon, "POST", "/api/v1/jobs/greeter/trigger", json.dumps({"arguments": ["live", "x", "0"]}).encode())
+    browser.driver.get(f"{daemon.url}/jobs/greeter")
+    browser.driver.execute_script("window.notReloaded = true")
+    newest = lambda: browser.driver.execute_script(
+        "const row = document.querySelector('#history tbody tr'); return row ? row.textContent : ''")
+    assert str(run["id"]) in newest() and ("Running" in newest() or "NotStarted" in newest()), newest()
+    assert browser.by_id("job-state").text == "Running"
+    browser.wait(lambda: "Completed" in newest(), timeout=30, message="the history did not refresh itself")
+    browser.wait(lambda: browser.by_id("job-state").text == "Idle", message="the state did not refresh itself")
+    assert browser.driver.execute_script("return window.notReloaded === true")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "[data-refresh]"), "still refreshing after the run ended"
     for arguments in (["a", "x", "0.2"], ["fail", "x", "0.6"], ["b", "x", "2.4"], ["c", "x", "1.1"], ["fail", "x", "0"],
                       ["d", "x", "1.7"]):
         run = api(daemon, "POST", "/api/v1/jobs/greeter/trigger", json.dumps({"arguments": arguments}).encode())
@@ -451,7 +463,7 @@ def check_job_pages(daemon, browser, docs):
     browser.shoot("job-scheduled")
     browser.driver.get(f"{daemon.url}/jobs/greeter")
     bars = browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart:not(.narrow) rect")
-    assert len(bars) == 7, len(bars)  # the run from the form and six more
+    assert len(bars) == 8, len(bars)  # the run from the form, the live one and six more
     assert len(browser.driver.find_elements(By.CSS_SELECTOR, "svg.chart:not(.narrow) rect.bar-bad")) == 2
     browser.shoot("job")
     if docs:

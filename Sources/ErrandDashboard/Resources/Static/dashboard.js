@@ -15,7 +15,27 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const deploy = document.getElementById("deploy");
   if (deploy) setUpDeploy(deploy);
+  refreshParts();
 });
+
+// --- Jobs and job pages: parts marked data-refresh (the server marks them while a run is going) are
+// fetched again every few seconds and swapped in place; forms elsewhere on the page are left alone.
+function refreshParts() {
+  if (!document.querySelector("[data-refresh]")) return;
+  setTimeout(async () => {
+    try {
+      const response = await fetch(location.href, { headers: { Accept: "text/html" } });
+      if (response.ok) {
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        for (const part of document.querySelectorAll("[data-refresh]")) {
+          const fresh = page.getElementById(part.id);
+          if (fresh) part.replaceWith(document.adoptNode(fresh)); else part.removeAttribute("data-refresh");
+        }
+      }
+    } catch {}
+    refreshParts();
+  }, 3000);
+}
 
 // --- Run page: stream toggle and timestamps without a reload ---------------------------------
 
