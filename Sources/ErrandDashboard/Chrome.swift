@@ -15,10 +15,8 @@ struct Chrome: Sendable {
     var navJobs: Bool
     var navRuns: Bool
     var navDeploy: Bool
-    /// Jobs and Deploy appear once the daemon hosts deployable jobs.
-    var jobsEnabled: Bool
 
-    init(title: String, section: Section, instance: String, csrf: String, css: String, js: String, jobsEnabled: Bool) {
+    init(title: String, section: Section, instance: String, csrf: String, css: String, js: String) {
         self.title = title
         self.instance = instance
         self.csrf = csrf
@@ -27,7 +25,6 @@ struct Chrome: Sendable {
         navJobs = section == .jobs
         navRuns = section == .runs
         navDeploy = section == .deploy
-        self.jobsEnabled = jobsEnabled
     }
 }
 

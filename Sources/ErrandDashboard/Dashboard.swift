@@ -65,7 +65,7 @@ public struct Dashboard: Sendable {
     func chrome(_ title: String, _ section: Chrome.Section) -> Chrome {
         Chrome(
             title: title, section: section, instance: instance, csrf: csrf.token, css: assets.url("dashboard.css"),
-            js: assets.url("dashboard.js"), jobsEnabled: true)
+            js: assets.url("dashboard.js"))
     }
 
     func runsPage(_ request: Request) async throws -> Response {

@@ -118,7 +118,6 @@ struct RunPage: Sendable {
     var streams: [Toggle]
     var timestampsToggle: Toggle
     var downloadHref: String
-    var rawHref: String
     /// Chunks left out at the top (the page shows the tail of a long log).
     var hiddenNote: String?
     /// The live tail reads events after this output position.
@@ -175,7 +174,6 @@ struct RunPage: Sendable {
         var query = show == .all ? "" : "&stream=\(show.rawValue)"
         if timestamps { query += "&timestamps=1" }
         downloadHref = "/api/v1/runs/\(run.id)/log?download=1\(query)"
-        rawHref = "/api/v1/runs/\(run.id)/log?" + query.dropFirst()
         hiddenNote =
             hiddenChunks > 0 || shown.count < assembler.lines.count
             ? "Only the end of the output is shown here (at most \(Self.maxLines) lines); download the log for all of it." : nil
