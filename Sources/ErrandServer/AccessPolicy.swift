@@ -23,6 +23,11 @@ public enum AccessPolicy {
             (.post, "/api/v1/runs"), (.delete, "/api/v1/runs/*"), (.post, "/api/v1/runs/*/stop"),
             (.post, "/api/v1/jobs/*/trigger"), (.post, "/api/v1/jobs/*/start"), (.post, "/api/v1/jobs/*/stop"),
         ]
+        // The dashboard's form actions (Sources/ErrandDashboard); deleting a job there stays admin-only.
+        + [
+            (.post, "/jobs/*/run"), (.post, "/jobs/*/start"), (.post, "/jobs/*/stop"), (.post, "/runs/*/stop"),
+            (.post, "/runs/*/remove"),
+        ]
         + KuduAPI.families.flatMap { family in
             [
                 (HTTPRequest.Method.post, "/\(family.triggered)/*/run"), (.post, "/\(family.continuous)/*/start"),

@@ -34,6 +34,7 @@ public struct ErrandAPI: Sendable {
     public func router() -> Router<ErrandRequestContext> {
         let router = Router(context: ErrandRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: CrossSiteGuard())
         // Before every route (and before "no such route"): nothing is looked up for a caller without a valid token.
         router.add(middleware: AuthMiddleware(authority: tokens, requireTokens: requireTokens))
         router.get("healthz") { _, _ in HealthBody(instance: instance) }

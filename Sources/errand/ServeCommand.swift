@@ -1,5 +1,6 @@
 import ArgumentParser
 import ErrandCore
+import ErrandDashboard
 import ErrandHost
 import ErrandJobs
 import ErrandServer
@@ -114,10 +115,12 @@ struct ServeCommand: AsyncParsableCommand {
         let jobs = JobHost(coordinator: coordinator, configuration: jobConfiguration, logger: logger)
         try await jobs.load()
 
-        let api = ErrandAPI(
-            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName, requireTokens: requireTokens)
+        let router = ErrandAPI(
+            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName, requireTokens: requireTokens
+        ).router()
+        try Dashboard(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).addRoutes(to: router)
         let app = Application(
-            router: api.router(),
+            router: router,
             server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
             logger: logger

@@ -45,6 +45,10 @@ struct AccessPolicyTests {
             (.post, "/api/v1/something-new", .admin),
             (.get, "/", .reader),
             (.get, "/static/app.js", .reader),
+            (.get, "/jobs/backup/delete", .reader),
+            (.post, "/jobs/backup/run", .operator),
+            (.post, "/runs/7/remove", .operator),
+            (.post, "/jobs/backup/delete", .admin),
         ])
     func roles(method: HTTPRequest.Method, path: String, role: TokenRole?) {
         #expect(AccessPolicy.requiredRole(method: method, path: path) == role)
