@@ -20,7 +20,8 @@ struct Errand: AsyncParsableCommand {
         version: ErrandVersion.current,
         subcommands: [
             ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
-            StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, VersionCommand.self, ScheduleCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, SessionCommand.self, VersionCommand.self,
+            ScheduleCommand.self,
         ]
     )
 
@@ -71,8 +72,8 @@ struct Errand: AsyncParsableCommand {
             index += 1
         }
         guard index < arguments.count, !leading.isEmpty else { return arguments }
-        // `job` is a group: its verbs take the options (`errand --host URL job list`).
-        let verbs = arguments[index] == "job" && index + 1 < arguments.count ? 2 : 1
+        // `job` and `session` are groups: their verbs take the options (`errand --host URL job list`).
+        let verbs = ["job", "session"].contains(arguments[index]) && index + 1 < arguments.count ? 2 : 1
         return Array(arguments[index..<(index + verbs)]) + leading + arguments[(index + verbs)...]
     }
 }

@@ -46,6 +46,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Output kept per run of a continuous job, in bytes; older output is rotated out (default: 67108864).")
     var continuousLogBytes: Int64?
 
+    @Option(
+        help: ArgumentHelp(
+            "How long a disconnected session is kept when it was created without --idle-timeout (default: 2h).",
+            valueName: "DURATION"))
+    var sessionIdleTimeout: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
@@ -55,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let limit = try throttleLimit ?? environment["ERRAND_THROTTLE_LIMIT"].map(Self.parseLimit) {
             guard limit >= 1 else { throw ErrandError.badRequest("--throttle-limit must be at least 1") }
             hostConfiguration.throttleLimit = limit
+        }
+        if let sessionIdleTimeout {
+            hostConfiguration.sessionIdleTimeout = try SessionCommand.parseIdleTimeout(sessionIdleTimeout, option: "--session-idle-timeout")
         }
 
         LoggingSystem.bootstrap { label in
@@ -102,7 +111,10 @@ struct ServeCommand: AsyncParsableCommand {
         // recorded while clients can still watch them.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: coordinator), .init(service: jobs)],
+                services: [
+                    .init(service: app), .init(service: coordinator), .init(service: jobs),
+                    .init(service: SessionSweeper(coordinator: coordinator, interval: hostConfiguration.sessionSweepInterval)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
