@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", .upToNextMinor(from: "1.0.2")),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure value types and logic: no I/O.
@@ -66,6 +67,17 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
+        // The web dashboard: server-rendered pages (Mustache templates), one stylesheet, a little JS.
+        .target(
+            name: "ErrandDashboard",
+            dependencies: [
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule", "ErrandJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Static")],
+            swiftSettings: swiftSettings
+        ),
         // Typed HTTP client used by the CLI (and later by remote jobs).
         .target(
             name: "ErrandClient",
@@ -92,6 +104,7 @@ let package = Package(
             name: "errand",
             dependencies: [
                 "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient", "ErrandJobs",
+                "ErrandDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,6 +135,14 @@ let package = Package(
                 "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ErrandDashboardTests",
+            dependencies: [
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandDashboard", "ErrandJobs",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

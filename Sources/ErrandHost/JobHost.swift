@@ -90,6 +90,7 @@ public actor JobHost: Service {
             if let job = run.job { activeRuns[job, default: []].append(run.id) }
         }
         packages.collectGarbage(keeping: Set(records.map(\.packageDigest)))
+        try? FileManager.default.removeItem(at: uploadsDirectory)  // uploads cut short by a crash
         for job in jobs.values.sorted(by: { $0.name < $1.name }) {
             await activate(job, catchUp: true)
         }

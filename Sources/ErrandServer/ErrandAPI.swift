@@ -29,6 +29,7 @@ public struct ErrandAPI: Sendable {
     public func router() -> Router<ErrandRequestContext> {
         let router = Router(context: ErrandRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: CrossSiteGuard())
         router.get("healthz") { _, _ in HealthBody(instance: instance) }
         let api = router.group("api/v1")
         api.get("version") { _, _ in HealthBody(instance: instance) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ErrandCore
+import ErrandDashboard
 import ErrandHost
 import ErrandJobs
 import ErrandServer
@@ -100,9 +101,10 @@ struct ServeCommand: AsyncParsableCommand {
         let jobs = JobHost(coordinator: coordinator, configuration: jobConfiguration, logger: logger)
         try await jobs.load()
 
-        let api = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName)
+        let router = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).router()
+        try Dashboard(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).addRoutes(to: router)
         let app = Application(
-            router: api.router(),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
             logger: logger
         )

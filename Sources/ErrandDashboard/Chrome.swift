@@ -1,0 +1,43 @@
+import ErrandCore
+
+/// What every page's frame shows: title, navigation, instance, and the CSRF token its forms post.
+struct Chrome: Sendable {
+    enum Section: String, Sendable {
+        case jobs, runs, deploy
+    }
+
+    var title: String
+    var instance: String
+    var version = ErrandVersion.current
+    var csrf: String
+    var css: String
+    var js: String
+    var navJobs: Bool
+    var navRuns: Bool
+    var navDeploy: Bool
+
+    init(title: String, section: Section, instance: String, csrf: String, css: String, js: String) {
+        self.title = title
+        self.instance = instance
+        self.csrf = csrf
+        self.css = css
+        self.js = js
+        navJobs = section == .jobs
+        navRuns = section == .runs
+        navDeploy = section == .deploy
+    }
+}
+
+/// The colour family of a state badge (CSS class `state-…`).
+enum StateStyle {
+    static func of(_ state: RunState) -> String {
+        switch state {
+        case .completed: "ok"
+        case .failed: "bad"
+        case .running, .stopping: "live"
+        case .notStarted, .pendingRestart: "wait"
+        case .stopped, .inactiveInstance: "muted"
+        case .blocked, .disconnected: "warn"
+        }
+    }
+}
