@@ -37,8 +37,8 @@ public struct ErrandClient: Sendable {
         try await send(.GET, "/api/v1/runs", query: query)
     }
 
-    public func run(id: Int64) async throws -> Run {
-        try await send(.GET, "/api/v1/runs/\(id)")
+    public func run(id: Int64, session: String? = nil) async throws -> Run {
+        try await send(.GET, "/api/v1/runs/\(id)", query: session.map { [("session", $0)] } ?? [])
     }
 
     public func remove(id: Int64, force: Bool) async throws {
@@ -65,10 +65,46 @@ public struct ErrandClient: Sendable {
             timeout: .seconds(Int64(wait) + 30))
     }
 
-    public func receive(id: Int64, reader: String = "", keep: Bool, wait: Double = 0) async throws -> OutputPageBody {
+    public func receive(
+        id: Int64, reader: String = "", session: String? = nil, keep: Bool, wait: Double = 0
+    ) async throws -> OutputPageBody {
         var query = [("keep", String(keep)), ("wait", String(wait))]
         if !reader.isEmpty { query.append(("reader", reader)) }
+        if let session { query.append(("session", session)) }
         return try await send(.POST, "/api/v1/runs/\(id)/receive", query: query, timeout: .seconds(Int64(wait) + 30))
+    }
+
+    // MARK: - Sessions
+
+    public func createSession(_ request: SessionRequest) async throws -> SessionView {
+        try await send(.POST, "/api/v1/sessions", body: request)
+    }
+
+    public func sessions() async throws -> [SessionView] {
+        try await send(.GET, "/api/v1/sessions")
+    }
+
+    public func session(_ name: String) async throws -> SessionView {
+        try await send(.GET, "/api/v1/sessions/\(try Self.sessionPath(name))")
+    }
+
+    public func connectSession(_ name: String) async throws -> SessionView {
+        try await send(.POST, "/api/v1/sessions/\(try Self.sessionPath(name))/connect")
+    }
+
+    public func disconnectSession(_ name: String) async throws -> SessionView {
+        try await send(.POST, "/api/v1/sessions/\(try Self.sessionPath(name))/disconnect")
+    }
+
+    public func removeSession(_ name: String, stopRuns: Bool) async throws {
+        let _: Empty = try await send(
+            .DELETE, "/api/v1/sessions/\(try Self.sessionPath(name))", query: stopRuns ? [("stopRuns", "true")] : [])
+    }
+
+    /// A session name checked before it goes into a path (it never needs escaping then).
+    static func sessionPath(_ name: String) throws -> String {
+        try Names.validate(name, what: "session name")
+        return name
     }
 
     /// Streams the run's plain log to `sink` as it arrives.

@@ -33,6 +33,8 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     public var endedAt: Date?
     /// Sequence number of the last output chunk written so far (0: none).
     public var outputSeq: Int64
+    /// The session the run was started in (`errand start --session`); nil for runs of no session.
+    public var session: String?
 
     public init(
         id: Int64, name: String, job: String? = nil, type: RunType = .backgroundJob, state: RunState = .notStarted,
@@ -40,7 +42,8 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil, trigger: TriggerKind = .manual,
         triggerDetail: String? = nil, parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil,
         signal: Int32? = nil,
-        reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0
+        reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0,
+        session: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -66,6 +69,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.outputSeq = outputSeq
+        self.session = session
     }
 }
 

@@ -13,10 +13,13 @@ public struct RunRequest: Codable, Sendable, Equatable {
     public var throttleLimit: Int?
     /// Seconds after which the run is stopped and recorded `Failed`.
     public var timeout: Double?
+    /// The session the run belongs to: it shows in the session's job list and is received with its cursor.
+    public var session: String?
 
     public init(
         argv: [String], name: String? = nil, workingDirectory: String? = nil, environment: [String: String]? = nil,
-        throttleGroup: String? = nil, throttleLimit: Int? = nil, timeout: Double? = nil
+        throttleGroup: String? = nil, throttleLimit: Int? = nil, timeout: Double? = nil,
+        session: String? = nil
     ) {
         self.argv = argv
         self.name = name
@@ -25,6 +28,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         self.throttleGroup = throttleGroup
         self.throttleLimit = throttleLimit
         self.timeout = timeout
+        self.session = session
     }
 
     /// Checks what can be checked without the machine: names, numbers, an empty command.
@@ -34,6 +38,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         }
         if let name { try Names.validate(name, what: "run name") }
         if let throttleGroup { try Names.validate(throttleGroup, what: "throttle group") }
+        if let session { try Names.validate(session, what: "session name") }
         if let throttleLimit, throttleLimit < 1 {
             throw .badRequest("throttle limit must be at least 1, got \(throttleLimit)")
         }

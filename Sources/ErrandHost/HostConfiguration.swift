@@ -1,3 +1,4 @@
+import ErrandCore
 import Foundation
 
 /// The daemon's settings that the host needs.
@@ -10,6 +11,10 @@ public struct HostConfiguration: Sendable {
     public var stopGrace: Duration
     /// The grace given to running runs when the daemon shuts down.
     public var shutdownGrace: Duration
+    /// Seconds a disconnected session is kept when it was created without its own idle timeout.
+    public var sessionIdleTimeout: Double = Sessions.defaultIdleTimeout
+    /// How often the daemon looks for expired sessions.
+    public var sessionSweepInterval: Duration = .seconds(1)
 
     public init(
         instanceName: String = ProcessInfo.processInfo.hostName,

@@ -16,11 +16,12 @@ public actor RunCoordinator: Service {
         case timeout(Double)
         case idle(Double)
         case shutdown
+        case sessionExpired(String)
 
         var finalTransition: RunTransition {
             switch self {
             case .timeout, .idle: .fail
-            case .user, .shutdown: .confirmStop
+            case .user, .shutdown, .sessionExpired: .confirmStop
             }
         }
 
@@ -30,6 +31,7 @@ public actor RunCoordinator: Service {
             case .timeout(let seconds): "timed out after \(Self.format(seconds)) s and was stopped"
             case .idle(let seconds): "wrote no output for \(Self.format(seconds)) s (idle_timeout) and was stopped"
             case .shutdown: "stopped because the daemon shut down"
+            case .sessionExpired(let name): "stopped because its session '\(name)' expired (--stop-on-expire)"
             }
         }
 
@@ -161,6 +163,7 @@ public actor RunCoordinator: Service {
                 throw ErrandError.badRequest("working directory '\(directory)' does not exist or is not a directory")
             }
         }
+        if let session = request.session { _ = try await useSession(session) }
         let program = request.argv[0]
         guard
             ExecutableLookup.resolve(program, path: environment["PATH"], workingDirectory: request.workingDirectory)
@@ -175,7 +178,8 @@ public actor RunCoordinator: Service {
             run: NewRun(
                 name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
                 environment: environment, throttleGroup: request.throttleGroup ?? ThrottleGroup.default,
-                timeout: request.timeout, instance: configuration.instanceName, trigger: trigger, createdAt: now()),
+                timeout: request.timeout, instance: configuration.instanceName, trigger: trigger, createdAt: now(),
+                session: request.session),
             throttleLimit: request.throttleLimit)
         // Without a tick the run is always created.
         return try await start(plan)!

@@ -5,10 +5,10 @@ import Foundation
 ///
 /// Kudu reads seconds as integers only and drops anything else silently; a unit suffix makes a minute-long
 /// timeout impossible to misread as seconds.
-enum DurationText {
+public enum DurationText {
     /// The duration, or `nil` when the text is not one of the accepted forms. Negative values are returned as
     /// such (the caller says what range is allowed).
-    static func parse(_ text: String) -> Duration? {
+    public static func parse(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let seconds = Double(trimmed), seconds.isFinite { return .milliseconds(Int64((seconds * 1000).rounded())) }
         guard !trimmed.isEmpty else { return nil }
@@ -45,7 +45,7 @@ enum DurationText {
     }
 
     /// Seconds of a duration as a `Double`, for messages and JSON.
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

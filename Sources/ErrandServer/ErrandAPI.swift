@@ -53,6 +53,7 @@ public struct ErrandAPI: Sendable {
         api.get("runs/:id/events", use: streamEvents)
         JobsAPI(jobs: jobs).addRoutes(to: api)
         TokensAPI(authority: tokens).addRoutes(to: api)
+        SessionsAPI(coordinator: coordinator).addRoutes(to: api)
         KuduAPI(jobs: jobs, coordinator: coordinator, instance: instance).addRoutes(to: router)
         return router
     }
@@ -82,11 +83,18 @@ public struct ErrandAPI: Sendable {
         filter.limit = try Self.optionalInt(query.get("limit"), name: "limit", minimum: 0).map(Int.init)
         filter.before = try Self.optionalInt(query.get("before"), name: "before", minimum: 0)
         filter.after = try Self.optionalInt(query.get("after"), name: "after", minimum: 0)
+        if let session = query.get("session") {
+            filter.session = session
+            filter.reader = try await coordinator.useSession(session)
+        } else if let reader = query.get("reader") {
+            filter.reader = reader
+        }
         return try await coordinator.runs(filter)
     }
 
     @Sendable func getRun(_ request: Request, context: ErrandRequestContext) async throws -> Run {
-        try await coordinator.run(id: Self.runID(context), reader: request.uri.queryParameters.get("reader") ?? "")
+        let id = try Self.runID(context)
+        return try await coordinator.run(id: id, reader: SessionsAPI.reader(request.uri.queryParameters, coordinator: coordinator))
     }
 
     @Sendable func removeRun(_ request: Request, context: ErrandRequestContext) async throws -> Response {
@@ -123,7 +131,7 @@ public struct ErrandAPI: Sendable {
     @Sendable func receiveOutput(_ request: Request, context: ErrandRequestContext) async throws -> OutputPageBody {
         let query = request.uri.queryParameters
         let page = try await coordinator.receive(
-            id: Self.runID(context), reader: query.get("reader") ?? Receiving.defaultReader,
+            id: Self.runID(context), reader: SessionsAPI.reader(query, coordinator: coordinator),
             keep: try Self.optionalBool(query.get("keep"), name: "keep") ?? false, limit: try Self.limit(query),
             wait: .seconds(try Self.wait(query)))
         return OutputPageBody(records: page.chunks.map(WireChunk.init), next: page.next, run: page.run)

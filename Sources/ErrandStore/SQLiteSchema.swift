@@ -91,6 +91,23 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v5: sessions") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN session_name TEXT;
+                    CREATE INDEX runs_by_session ON runs (session_name, id);
+                    CREATE INDEX cursors_by_reader ON cursors (reader);
+                    CREATE TABLE sessions (
+                        name TEXT PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        last_seen_at DATETIME NOT NULL,
+                        disconnected_at DATETIME,
+                        idle_timeout_seconds REAL NOT NULL,
+                        stop_on_expire INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

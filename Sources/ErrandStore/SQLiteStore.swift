@@ -54,14 +54,14 @@ public final class SQLiteStore: Store {
         try db.cachedStatement(
             sql: """
                 INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
-                    timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at)
-                VALUES (?, ?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name)
+                VALUES (?, ?, ?, 'NotStarted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
                 new.name ?? "", new.job, new.type.rawValue, encoded.argv, new.workingDirectory, encoded.environment,
                 new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.triggerDetail, new.parentId, new.attempt,
-                new.createdAt,
+                new.createdAt, new.session,
             ])
         let id = db.lastInsertedRowID
         if new.name == nil {
@@ -170,6 +170,10 @@ public final class SQLiteStore: Store {
             if !query.jobs.isEmpty {
                 clauses.append("job_name IN (\(Array(repeating: "?", count: query.jobs.count).joined(separator: ",")))")
                 arguments += StatementArguments(query.jobs)
+            }
+            if let session = query.session {
+                clauses.append("session_name = ?")
+                arguments += [session]
             }
             if !query.states.isEmpty {
                 clauses.append("state IN (\(Array(repeating: "?", count: query.states.count).joined(separator: ",")))")
@@ -304,6 +308,66 @@ public final class SQLiteStore: Store {
         }
     }
 
+    // MARK: - Sessions
+
+    public func createSession(_ session: Session) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (name, state, created_at, last_seen_at, disconnected_at, idle_timeout_seconds, stop_on_expire)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING
+                    """,
+                arguments: [
+                    session.name, session.state.rawValue, session.createdAt, session.lastSeenAt, session.disconnectedAt,
+                    session.idleTimeout, session.stopOnExpire,
+                ])
+            return db.changesCount > 0
+        }
+    }
+
+    public func session(named name: String) async throws -> Session? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sessions WHERE name = ?"), arguments: [name])
+                .map(Self.decodeSession)
+        }
+    }
+
+    public func sessions() async throws -> [Session] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM sessions ORDER BY name").map(Self.decodeSession) }
+    }
+
+    public func updateSession(_ session: Session) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE sessions SET state = ?, last_seen_at = ?, disconnected_at = ?, idle_timeout_seconds = ?,
+                        stop_on_expire = ? WHERE name = ?
+                    """,
+                arguments: [
+                    session.state.rawValue, session.lastSeenAt, session.disconnectedAt, session.idleTimeout,
+                    session.stopOnExpire, session.name,
+                ])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteSession(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM cursors WHERE reader = ?", arguments: [Sessions.reader(name)])
+            // The runs go on without a session: a new session of the same name must not inherit them.
+            try db.execute(sql: "UPDATE runs SET session_name = NULL WHERE session_name = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM sessions WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func decodeSession(_ row: Row) -> Session {
+        Session(
+            name: row["name"], state: SessionState(rawValue: row["state"]) ?? .disconnected, createdAt: row["created_at"],
+            lastSeenAt: row["last_seen_at"], disconnectedAt: row["disconnected_at"], idleTimeout: row["idle_timeout_seconds"],
+            stopOnExpire: row["stop_on_expire"])
+    }
+
     // MARK: - Rows
 
     private static let hasMoreDataSQL = """
@@ -314,7 +378,7 @@ public final class SQLiteStore: Store {
     private static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        (\(hasMoreDataSQL)) AS has_more_data
+        session_name, (\(hasMoreDataSQL)) AS has_more_data
         """
 
     private static func fetchRun(_ db: Database, id: Int64, reader: String) throws -> Run? {
@@ -333,7 +397,7 @@ public final class SQLiteStore: Store {
             triggerDetail: row["trigger_detail"],
             parentId: row["parent_id"], attempt: row["attempt"], pid: row["pid"], exitCode: row["exit_code"],
             signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
-            endedAt: row["ended_at"], outputSeq: row["output_seq"])
+            endedAt: row["ended_at"], outputSeq: row["output_seq"], session: row["session_name"])
     }
 
     private static func fetchOutput(_ db: Database, runID: Int64, after: Int64, limit: Int) throws -> [OutputChunk] {

@@ -66,6 +66,17 @@ public protocol Store: Sendable {
     func deleteToken(named name: String) async throws -> Bool
     /// Records when a token was last used.
     func touchToken(named name: String, at time: Date) async throws
+    /// Inserts a session; false (nothing written) when one of that name exists.
+    func createSession(_ session: Session) async throws -> Bool
+    func session(named name: String) async throws -> Session?
+    /// Every session, sorted by name.
+    func sessions() async throws -> [Session]
+    /// Writes a session's state and times; false when there is no such session.
+    @discardableResult
+    func updateSession(_ session: Session) async throws -> Bool
+    /// Deletes a session and its cursors; its runs stay, in no session. False when there was no such session.
+    @discardableResult
+    func deleteSession(named name: String) async throws -> Bool
 }
 
 /// The fields of a new run.
@@ -86,13 +97,16 @@ public struct NewRun: Sendable, Equatable {
     public var parentId: Int64?
     public var attempt: Int
     public var createdAt: Date
+    /// The session the run belongs to.
+    public var session: String?
 
     public init(
         name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,
         environment: [String: String] = [:], throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil,
         instance: String, trigger: TriggerKind = .manual, parentId: Int64? = nil, attempt: Int = 1, createdAt: Date,
-        job: String? = nil, triggerDetail: String? = nil
+        job: String? = nil, triggerDetail: String? = nil, session: String? = nil
     ) {
+        self.session = session
         self.triggerDetail = triggerDetail
         self.name = name
         self.job = job
@@ -151,12 +165,15 @@ public struct RunQuery: Sendable, Equatable {
     public var limit: Int?
     /// The reader whose cursor decides `hasMoreData`.
     public var reader: String = Receiving.defaultReader
+    /// Only the runs of this session.
+    public var session: String?
 
     public init(
         ids: [Int64] = [], names: [String] = [], states: [RunState] = [], hasMoreData: Bool? = nil,
         after: Int64? = nil, before: Int64? = nil, newest: Int? = nil, limit: Int? = nil,
-        reader: String = Receiving.defaultReader, jobs: [String] = []
+        reader: String = Receiving.defaultReader, jobs: [String] = [], session: String? = nil
     ) {
+        self.session = session
         self.ids = ids
         self.jobs = jobs
         self.names = names

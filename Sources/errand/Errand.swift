@@ -20,8 +20,8 @@ struct Errand: AsyncParsableCommand {
         version: ErrandVersion.current,
         subcommands: [
             ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
-            StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, VersionCommand.self, ScheduleCommand.self,
-            TokenCommand.self, HostCommand.self,
+            StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, SessionCommand.self, VersionCommand.self,
+            ScheduleCommand.self, TokenCommand.self, HostCommand.self,
         ]
     )
 
@@ -54,7 +54,7 @@ struct Errand: AsyncParsableCommand {
     }
 
     /// Verbs whose client options belong to a sub-verb.
-    static let groupVerbs: Set<String> = ["job", "token"]
+    static let groupVerbs: Set<String> = ["job", "token", "session", "host"]
 
     /// Lets client options come before the verb, as in `errand --host URL get`: they are moved to
     /// just after the verb (after `job VERB` for job verbs), where each verb's parser takes them.

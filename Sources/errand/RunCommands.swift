@@ -13,9 +13,11 @@ struct StartCommand: AsyncParsableCommand {
             The run gets your working directory and environment, as `COMMAND &` would, plus \
             ERRAND_RUN_ID and ERRAND_JOB_NAME. Arguments are passed as they are, never re-parsed by a shell.
             Example: errand start --name backup -- tar czf /tmp/home.tgz /home
+            In a session: errand start --session deploys -- ./deploy.sh (see `errand session --help`)
             """)
 
     @OptionGroup var client: ClientOptions
+    @OptionGroup var session: SessionOption
 
     @Option(help: "Name of the run (default: Job<Id>).")
     var name: String?
@@ -61,7 +63,7 @@ struct StartCommand: AsyncParsableCommand {
             ?? FileManager.default.currentDirectoryPath
         let request = RunRequest(
             argv: command, name: name, workingDirectory: directory, environment: env, throttleGroup: throttleGroup,
-            throttleLimit: throttleLimit, timeout: timeout)
+            throttleLimit: throttleLimit, timeout: timeout, session: session.resolved)
         let run = try await client.connect().start(request)
         if client.json { try Terminal.printJSON(run) } else { Terminal.write(Terminal.runTable([run])) }
     }
@@ -71,9 +73,13 @@ struct StartCommand: AsyncParsableCommand {
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get", abstract: "List runs (Get-Job).",
-        discussion: "Arguments that are numbers are run ids; others are names, with * and ? wildcards.")
+        discussion: """
+            Arguments that are numbers are run ids; others are names, with * and ? wildcards. With             --session (or ERRAND_SESSION) only the session's runs are listed, HasMoreData as the session sees it.
+            Examples: errand get --state Running; errand get --session deploys
+            """)
 
     @OptionGroup var client: ClientOptions
+    @OptionGroup var session: SessionOption
 
     @Argument(help: ArgumentHelp("Run ids or names.", valueName: "ID|NAME"))
     var selectors: [String] = []
@@ -101,6 +107,7 @@ struct GetCommand: AsyncParsableCommand {
         if let hasMoreData { filters.append(("hasMoreData", String(hasMoreData))) }
         if let before { filters.append(("before", String(before))) }
         if let after { filters.append(("after", String(after))) }
+        let scope = session.resolved.map { [("session", $0)] } ?? []
         let connection = try await client.connect()
         // Ids and names each select runs (either may match); the filters narrow both.
         var selections: [[(String, String)]] = []
@@ -108,12 +115,12 @@ struct GetCommand: AsyncParsableCommand {
         if !names.isEmpty { selections.append(names.map { ("name", $0) }) }
         var found: [Int64: Run] = [:]
         for selection in selections.isEmpty ? [[]] : selections {
-            for run in try await connection.runs(selection + filters) { found[run.id] = run }
+            for run in try await connection.runs(selection + filters + scope) { found[run.id] = run }
         }
         let runs = found.values.sorted { $0.id < $1.id }
         if client.json { try Terminal.printJSON(runs) } else if !runs.isEmpty { Terminal.write(Terminal.runTable(runs)) }
         // Like Get-Job: what was found is printed; each id or name that matched nothing is an error.
-        guard filters.isEmpty else { return }
+        guard filters.isEmpty && scope.isEmpty else { return }
         let missing = ids.filter { id in !runs.contains { $0.id == id } }
         if !missing.isEmpty {
             throw ErrandError.notFound("no run with id \(missing.map(String.init).joined(separator: ", "))")
@@ -138,11 +145,13 @@ struct ReceiveCommand: AsyncParsableCommand {
         commandName: "receive", abstract: "Print output not yet received, Output on stdout and Error on stderr (Receive-Job).",
         discussion: """
             Each receive moves the run's cursor past what it printed, so the next one prints only newer \
-            output. Unlike PowerShell, nothing is deleted: `errand logs` always shows everything.
+            output. Unlike PowerShell, nothing is deleted: `errand logs` always shows everything.             With --session (or ERRAND_SESSION) the session's own cursor is used (Receive-PSSession).
+            Example: errand receive --session deploys 12 --wait
             """)
 
     @OptionGroup var client: ClientOptions
     @OptionGroup var runs: RunIDs
+    @OptionGroup var session: SessionOption
 
     @Flag(help: "Leave the cursor where it is (print the same output again next time).")
     var keep = false
@@ -156,10 +165,16 @@ struct ReceiveCommand: AsyncParsableCommand {
     @Option(help: "Receive as this named reader, with its own cursor.")
     var reader: String = ""
 
+    func validate() throws {
+        if !reader.isEmpty && session.session != nil { throw ValidationError("give either --session or --reader, not both") }
+    }
+
     func run() async throws {
         let connection = try await client.connect()
+        let session = reader.isEmpty ? self.session.resolved : nil
         for id in runs.ids {
-            let run = try await Self.stream(connection, id: id, reader: reader, keep: keep, wait: wait, json: client.json)
+            let run = try await Self.stream(
+                connection, id: id, reader: reader, session: session, keep: keep, wait: wait, json: client.json)
             if autoRemove && run.state.isFinished && !keep {
                 try await connection.remove(id: id, force: false)
             }
@@ -170,9 +185,9 @@ struct ReceiveCommand: AsyncParsableCommand {
     /// streaming until the run finished. Returns the run as the last page saw it. `errand job
     /// trigger --wait` streams the same way.
     static func stream(
-        _ connection: ErrandClient, id: Int64, reader: String = "", keep: Bool, wait: Bool, json: Bool
+        _ connection: ErrandClient, id: Int64, reader: String = "", session: String? = nil, keep: Bool, wait: Bool, json: Bool
     ) async throws -> Run {
-        var page = try await connection.receive(id: id, reader: reader, keep: keep, wait: 0)
+        var page = try await connection.receive(id: id, reader: reader, session: session, keep: keep, wait: 0)
         while true {
             if json { Terminal.printLines(page.records) } else { Terminal.writeStreams(page.records) }
             let caughtUp = page.records.count < 1000
@@ -180,7 +195,7 @@ struct ReceiveCommand: AsyncParsableCommand {
             if keep {
                 page = try await connection.output(id: id, after: page.next, wait: caughtUp ? 25 : 0)
             } else {
-                page = try await connection.receive(id: id, reader: reader, keep: false, wait: caughtUp ? 25 : 0)
+                page = try await connection.receive(id: id, reader: reader, session: session, keep: false, wait: caughtUp ? 25 : 0)
             }
         }
         return page.run

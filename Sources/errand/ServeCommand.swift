@@ -66,6 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve plain HTTP on a non-loopback address (only behind a TLS proxy).")
     var insecureHTTP = false
 
+    @Option(
+        help: ArgumentHelp(
+            "How long a disconnected session is kept when it was created without --idle-timeout (default: 2h).",
+            valueName: "DURATION"))
+    var sessionIdleTimeout: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
@@ -79,6 +85,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let limit = try throttleLimit ?? environment["ERRAND_THROTTLE_LIMIT"].map(Self.parseLimit) {
             guard limit >= 1 else { throw ErrandError.badRequest("--throttle-limit must be at least 1") }
             hostConfiguration.throttleLimit = limit
+        }
+        if let sessionIdleTimeout {
+            hostConfiguration.sessionIdleTimeout = try SessionCommand.parseIdleTimeout(sessionIdleTimeout, option: "--session-idle-timeout")
         }
 
         LoggingSystem.bootstrap { label in
@@ -137,7 +146,10 @@ struct ServeCommand: AsyncParsableCommand {
         // recorded while clients can still watch them.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: coordinator), .init(service: jobs)],
+                services: [
+                    .init(service: app), .init(service: coordinator), .init(service: jobs),
+                    .init(service: SessionSweeper(coordinator: coordinator, interval: hostConfiguration.sessionSweepInterval)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -175,10 +175,10 @@ struct JobTests {
             if let ended = runs[index - 1].endedAt { gaps.append(runs[index].createdAt.timeIntervalSince(ended)) }
         }
         #expect(gaps.count == 4)
-        if gaps.count == 4 {
-            #expect(gaps[0] < 0.4, "first restart: \(gaps)")
-            #expect(gaps[3] > 0.6, "fourth restart: \(gaps)")
-            #expect(gaps[3] > gaps[1] && gaps[2] > gaps[0], "\(gaps)")
+        // Each wait is at least the backoff's delay; how much longer depends on the machine's load, so upper
+        // bounds are the benchmark's business (docs/benchmarks.md, continuous), not this test's.
+        for (index, gap) in gaps.enumerated() {
+            #expect(gap >= 0.095 * Double(1 << index), "restart \(index + 1) after \(gap) s: \(gaps)")
         }
         #expect(runs.last?.trigger == .restart)
 

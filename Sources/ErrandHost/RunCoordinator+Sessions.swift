@@ -1,0 +1,129 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Sessions: named readers the daemon keeps, so a client can disconnect, go away, and connect again
+/// from another terminal without losing output (PowerShell's Disconnect-/Connect-/Receive-PSSession,
+/// without its data loss: runs never block on a disconnected session, output is stored anyway).
+extension RunCoordinator {
+    public func createSession(_ request: SessionRequest) async throws -> SessionView {
+        let request = try request.validated()
+        let session = Session(
+            name: request.name, createdAt: now(), idleTimeout: request.idleTimeout ?? configuration.sessionIdleTimeout,
+            stopOnExpire: request.stopOnExpire ?? false)
+        guard try await store.createSession(session) else {
+            throw ErrandError.conflict("session '\(request.name)' exists; connect to it with `errand session connect \(request.name)`")
+        }
+        return SessionView(session: session, runs: [])
+    }
+
+    public func sessionViews() async throws -> [SessionView] {
+        var views: [SessionView] = []
+        for session in try await store.sessions() { views.append(try await view(of: session)) }
+        return views
+    }
+
+    /// A session as it is, without counting as a use (the dashboard and `session list` only look).
+    public func sessionView(named name: String) async throws -> SessionView {
+        try await view(of: existingSession(name))
+    }
+
+    public func connectSession(_ name: String) async throws -> SessionView {
+        let session = try await existingSession(name).connected(at: now())
+        try await store.updateSession(session)
+        return try await view(of: session)
+    }
+
+    public func disconnectSession(_ name: String) async throws -> SessionView {
+        let session = try await existingSession(name).disconnected(at: now())
+        try await store.updateSession(session)
+        return try await view(of: session)
+    }
+
+    /// Deletes a session and its cursors. Its runs go on, unless `stopRuns`.
+    public func removeSession(_ name: String, stopRuns: Bool) async throws {
+        _ = try await existingSession(name)
+        if stopRuns { await stopUnfinishedRuns(of: name, cause: .user) }
+        try await store.deleteSession(named: name)
+    }
+
+    /// A use of the session by `start`, `get` or `receive`: it counts as a connect (as Receive-PSSession
+    /// connects) and gives the reader of the session's cursors.
+    public func useSession(_ name: String) async throws -> String {
+        try Names.validate(name, what: "session name")
+        _ = try await connectSession(name)
+        return Sessions.reader(name)
+    }
+
+    /// Removes every session expired at `now` (default: the coordinator's clock), first stopping the
+    /// unfinished runs of those created with `stopOnExpire`. Returns the names removed.
+    @discardableResult
+    public func expireSessions(at now: Date? = nil) async throws -> [String] {
+        let now = now ?? self.now()
+        var expired: [String] = []
+        for session in try await store.sessions() where session.isExpired(at: now) {
+            // Read again: a client may have connected since the list was read.
+            guard let fresh = try await store.session(named: session.name), fresh.isExpired(at: now) else { continue }
+            if fresh.stopOnExpire { await stopUnfinishedRuns(of: fresh.name, cause: .sessionExpired(fresh.name)) }
+            try await store.deleteSession(named: fresh.name)
+            logger.info("session '\(fresh.name)' expired after \(fresh.idleTimeout) s disconnected and was removed")
+            expired.append(fresh.name)
+        }
+        return expired
+    }
+
+    private func stopUnfinishedRuns(of name: String, cause: StopCause) async {
+        let unfinished = (try? await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }, session: name))) ?? []
+        await withTaskGroup(of: Void.self) { group in
+            for run in unfinished {
+                group.addTask { _ = try? await self.stop(id: run.id, grace: self.stopGrace(of: run.id), cause: cause) }
+            }
+        }
+    }
+
+    private func existingSession(_ name: String) async throws -> Session {
+        guard let session = try await store.session(named: name) else {
+            throw ErrandError.notFound("no session named '\(name)'; create it with `errand session new \(name)`")
+        }
+        return session
+    }
+
+    private func view(of session: Session) async throws -> SessionView {
+        SessionView(session: session, runs: try await store.runs(RunQuery(reader: Sessions.reader(session.name), session: session.name)))
+    }
+}
+
+/// The daemon's periodic expiry of disconnected sessions. The decision is `Session.isExpired(at:)`
+/// (pure); this only calls ``RunCoordinator/expireSessions(at:)`` every `interval` on `clock`.
+public struct SessionSweeper<C: Clock>: Service where C.Duration == Duration {
+    let coordinator: RunCoordinator
+    let interval: Duration
+    let clock: C
+
+    public init(coordinator: RunCoordinator, interval: Duration, clock: C) {
+        self.coordinator = coordinator
+        self.interval = interval
+        self.clock = clock
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await coordinator.expireSessions()
+                } catch {
+                    coordinator.logger.error("session expiry failed: \(error)")
+                }
+                do { try await clock.sleep(for: interval) } catch { return }
+            }
+        }
+    }
+}
+
+extension SessionSweeper where C == ContinuousClock {
+    public init(coordinator: RunCoordinator, interval: Duration) {
+        self.init(coordinator: coordinator, interval: interval, clock: ContinuousClock())
+    }
+}
