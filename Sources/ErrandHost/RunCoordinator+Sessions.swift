@@ -39,6 +39,7 @@ extension RunCoordinator {
     public func disconnectSession(_ name: String) async throws -> SessionView {
         let session = try await existingSession(name).disconnected(at: now())
         try await store.updateSession(session)
+        noteSessionExpiry(session.expiresAt)
         return try await view(of: session)
     }
 
@@ -62,8 +63,13 @@ extension RunCoordinator {
     @discardableResult
     public func expireSessions(at now: Date? = nil) async throws -> [String] {
         let now = now ?? self.now()
+        // An idle daemon does not read the store each sweep: only once the earliest expiry has come.
+        guard let due = nextSessionExpiry, now >= due else { return [] }
+        nextSessionExpiry = nil  // disconnects during this sweep lower it again
         var expired: [String] = []
-        for session in try await store.sessions() where session.isExpired(at: now) {
+        let sessions = try await store.sessions()
+        noteSessionExpiry(sessions.filter { !$0.isExpired(at: now) }.compactMap(\.expiresAt).min())
+        for session in sessions where session.isExpired(at: now) {
             // Read again: a client may have connected since the list was read.
             guard let fresh = try await store.session(named: session.name), fresh.isExpired(at: now) else { continue }
             if fresh.stopOnExpire { await stopUnfinishedRuns(of: fresh.name, cause: .sessionExpired(fresh.name)) }
@@ -72,6 +78,12 @@ extension RunCoordinator {
             expired.append(fresh.name)
         }
         return expired
+    }
+
+    /// Lowers the time of the next sweep that must read the store to `expiry`.
+    private func noteSessionExpiry(_ expiry: Date?) {
+        guard let expiry else { return }
+        nextSessionExpiry = min(nextSessionExpiry ?? expiry, expiry)
     }
 
     private func stopUnfinishedRuns(of name: String, cause: StopCause) async {

@@ -75,6 +75,9 @@ public actor RunCoordinator: Service {
     /// which then get the defaults).
     private var limits: [Int64: (stopGrace: Duration?, idleTimeout: Duration?)] = [:]
     private var endObserver: (@Sendable (RunEnd) async -> Void)?
+    /// When the earliest disconnected session expires (nil: none is disconnected). Unknown at start, so the
+    /// first sweep reads the store.
+    var nextSessionExpiry: Date? = .distantPast
     private var acceptingRuns = true
     private let launches: AsyncStream<Int64>
     private let launchQueue: AsyncStream<Int64>.Continuation

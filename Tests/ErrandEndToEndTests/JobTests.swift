@@ -236,23 +236,24 @@ struct JobTests {
         #expect(view.kind == "scheduled" && view.nextRuns.count == 5)
         #expect(zip(view.nextRuns, view.nextRuns.dropFirst()).allSatisfy { abs($1.timeIntervalSince($0) - 2) < 0.001 })
 
-        try await Task.sleep(for: .seconds(20))
+        // A minute of ticks, as the issue asks (the other tests run meanwhile).
+        try await Task.sleep(for: .seconds(60))
         #expect(try await daemon.run(["job", "stop", "tick"]).status == 0)
         #expect(try await daemon.run(["job", "stop", "slow"]).status == 0)
 
         let ticks = try await jobHistory(daemon, "tick").sorted { $0.createdAt < $1.createdAt }
-        // At least 20 s of ticks; the gaps below show that none was missed or doubled.
-        #expect(ticks.count >= 9, "\(ticks.count) ticks in 20 s")
+        // At least 60 s of ticks; the gaps below show that none was missed or doubled.
+        #expect(ticks.count >= 29, "\(ticks.count) ticks in 60 s")
         #expect(ticks.allSatisfy { $0.trigger == .schedule && $0.state == .completed })
         #expect(ticks.allSatisfy { $0.triggerDetail == "schedule \(every2s)" })
         for run in ticks {
-            // Created within half a second after its due time (an even second).
+            // Created soon after its due time (an even second); the benchmark measures how soon.
             let late = run.createdAt.timeIntervalSince1970.truncatingRemainder(dividingBy: 2)
-            #expect(late < 0.5, "run \(run.id) created \(late) s after its tick")
+            #expect(late < 0.75, "run \(run.id) created \(late) s after its tick")
         }
         for (earlier, later) in zip(ticks, ticks.dropFirst()) {
             let gap = later.createdAt.timeIntervalSince(earlier.createdAt)
-            #expect(abs(gap - 2) < 0.5, "gap \(gap) s between runs \(earlier.id) and \(later.id)")
+            #expect(abs(gap - 2) < 0.75, "gap \(gap) s between runs \(earlier.id) and \(later.id)")
         }
 
         let slowRuns = try await jobHistory(daemon, "slow")
