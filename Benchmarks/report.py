@@ -116,6 +116,9 @@ def section_schedules(d):
             f"{' / '.join(str(x) for x in f.get('lateness_p99_by_third_ms', []))} | "
             f"{st.get('p50', 'n/a')} / {st.get('p99', 'n/a')} | {f['daemon_cpu_percent']} | {f['daemon_peak_rss_MiB']} |")
         which = "in place" if f["in_place"] else "copied package"
+        if f.get("daemon_exit_status") is not None:
+            short.append(f"{which}: the daemon DIED during the window (exit status {f['daemon_exit_status']}; "
+                         f"last log lines: {' / '.join(f.get('daemon_last_log_lines', []))})")
         if lat.get("p99", float("inf")) > 100:
             short.append(f"{which}: lateness p99 {lat.get('p99', 'n/a')} ms")
         if f["missed"]:
@@ -124,7 +127,10 @@ def section_schedules(d):
         if f["duplicates"] or f["duplicate_claims"]:
             short.append(f"{which}: {f['duplicates']} duplicate executions")
     ok = not short
-    lines += ["", f"Goal: p99 ≤ 100 ms, 0 missed, 0 duplicated: {verdict(ok)}."]
+    lines += ["", "Daemon's peak open file descriptors during the window: "
+              + ", ".join(f"{f.get('daemon_peak_open_fds', 'n/a')} ({'in place' if f['in_place'] else 'copied'})"
+                          for f in d["firing"]) + ".",
+              "", f"Goal: p99 ≤ 100 ms, 0 missed, 0 duplicated: {verdict(ok)}."]
     if short:
         lines.append("\nErrand falls short: " + "; ".join(short) + ".")
     lines += ["", "**Deploy rate** (the same zip each time, "

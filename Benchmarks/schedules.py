@@ -150,13 +150,23 @@ def firing(ctx, n, body, seconds, every_second, in_place, clients):
         t1 = t0 + seconds
         time.sleep(max(0, t0 - time.time()))
         cpu0, m0 = daemon.cpu_seconds(), time.monotonic()
-        peak = 0
-        while time.time() < t1:
+        peak = peak_fds = 0
+        cpu1 = m1 = None
+        while time.time() < t1 and daemon.process.poll() is None:
             time.sleep(1)
-            peak = max(peak, daemon.status("VmRSS"))
-        cpu1, m1 = daemon.cpu_seconds(), time.monotonic()
+            try:
+                peak = max(peak, daemon.status("VmRSS"))
+                peak_fds = max(peak_fds, len(os.listdir(f"/proc/{daemon.pid}/fd")))
+                cpu1, m1 = daemon.cpu_seconds(), time.monotonic()
+            except (OSError, KeyError):  # the daemon died: /proc/PID holds a zombie
+                break
         time.sleep(1.5)  # the last ticks' children finish writing
-        rss = daemon.status("VmRSS") / 1024
+        died = daemon.process.poll()
+        if died is not None:
+            ctx.log(f"schedules: the daemon DIED during the window (exit status {died}); see {daemon.data_dir}/daemon.log")
+            rss = None
+        else:
+            rss = daemon.status("VmRSS") / 1024
         ctx.log(f"schedules: window {t0}..{t1} over; reading stamps and the store")
     db = sqlite3.connect(os.path.join(daemon.data_dir, "errand.sqlite"))
     # Ticks and runs due in the window, with the store's lateness (started_at - due_at) in ms.
@@ -196,9 +206,13 @@ def firing(ctx, n, body, seconds, every_second, in_place, clients):
         "duplicate_claims": sum(c - 1 for c in claimed.values() if c > 1),
         "states": states, "scheduled_runs_in_store": runs_per_tick,
         "runs_per_second": round(len(expected) / seconds, 1),
-        "daemon_cpu_percent": round(100 * (cpu1 - cpu0) / (m1 - m0), 1),
-        "daemon_peak_rss_MiB": round(peak / 1024, 1), "daemon_rss_after_MiB": round(rss, 1),
+        "daemon_cpu_percent": round(100 * (cpu1 - cpu0) / (m1 - m0), 1) if m1 else None,
+        "daemon_peak_rss_MiB": round(peak / 1024, 1), "daemon_rss_after_MiB": rss and round(rss, 1),
+        "daemon_peak_open_fds": peak_fds, "daemon_exit_status": died,
     }
+    if died is not None:
+        log = open(os.path.join(daemon.data_dir, "daemon.log"), errors="replace").read().splitlines()
+        result["daemon_last_log_lines"] = [line for line in log if "deployed (scheduled" not in line][-3:]
     if lateness:
         ms = [x for _, x in lateness]
         result["lateness_ms"] = {"p50": round(percentile(ms, 50), 2), "p99": round(percentile(ms, 99), 2),
