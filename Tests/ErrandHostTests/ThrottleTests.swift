@@ -57,7 +57,8 @@ struct ThrottleTests {
         #expect(throttle.busyGroupCount == 1)  // job:1 still has 1001 queued
         #expect(throttle.takeStartable() == [1001])
         throttle.enqueue(1002, group: "job:2")
-        #expect(throttle.cancel(1002))
+        let cancelled = throttle.cancel(1002)
+        #expect(cancelled)
         throttle.finished(1001)
         #expect(throttle.busyGroupCount == 0)
         throttle.enqueue(1003, group: "job:1")
