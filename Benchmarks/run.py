@@ -15,23 +15,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import api  # noqa: E402
 import capture  # noqa: E402
+import continuous  # noqa: E402
 import dispatch  # noqa: E402
 import idle  # noqa: E402
 import latency  # noqa: E402
 import perfprofile as profiling  # noqa: E402
 import report  # noqa: E402
+import schedules  # noqa: E402
 
 FULL = {"dispatch_runs": 5000, "dispatch_rounds": 3, "latency_runs": 1000, "capture_bytes": 1 << 30,
-        "capture_rounds": 1, "idle_seconds": 30, "api_history": 100_000, "api_seconds": 10}
+        "capture_rounds": 1, "idle_seconds": 30, "api_history": 100_000, "api_seconds": 10,
+        "schedules_jobs": 10_000, "schedules_seconds": 180, "schedules_idle_seconds": 30, "schedules_every_second": 0,
+        "schedules_in_place": 0, "schedules_deploy_connections": 4, "continuous_trials": 5, "continuous_seconds": 60}
 SMOKE = {"dispatch_runs": 60, "dispatch_rounds": 1, "latency_runs": 20, "capture_bytes": 4 << 20,
-         "capture_rounds": 1, "idle_seconds": 2, "api_history": 2000, "api_seconds": 1}
-WORKLOADS = ("dispatch", "latency", "capture", "idle", "api")
+         "capture_rounds": 1, "idle_seconds": 2, "api_history": 2000, "api_seconds": 1,
+         "schedules_jobs": 20, "schedules_seconds": 4, "schedules_idle_seconds": 1, "schedules_every_second": 1,
+         "schedules_in_place": 0, "schedules_deploy_connections": 2, "continuous_trials": 1, "continuous_seconds": 2}
+WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api")
 
 
 class Context:
     def __init__(self, args):
         self.binary = os.path.abspath(args.binary)
-        self.bins = {name: os.path.join(args.bin_dir, name) for name in ("spawnloop", "spawnlat", "stamp", "writer")}
+        self.bins = {name: os.path.join(args.bin_dir, name) for name in ("spawnloop", "spawnlat", "stamp", "writer", "wallstamp")}
         self.work = args.work_dir
         self.tsp = shutil.which("tsp") or shutil.which("ts")
 
@@ -55,6 +61,32 @@ def machine():
             "date": time.strftime("%Y-%m-%d %H:%M:%S %z")}
 
 
+def merge_previous(results, path):
+    """A run of some workloads (`--only`) keeps the other workloads' figures of the previous full-size
+    report in the same directory, each marked with the run it came from (`carried_over`)."""
+    if results["smoke"] or not os.path.exists(path):
+        return
+    try:
+        previous = json.load(open(path))
+    except ValueError:
+        return
+    if previous.get("smoke"):
+        return
+    origin = {k: previous["machine"].get(k) for k in ("date", "commit", "dirty", "load_before", "load_after")}
+    carried = dict(previous.get("carried_over", {}))
+    for name, figures in previous.get("workloads", {}).items():
+        if name not in results["workloads"]:
+            results["workloads"][name] = figures
+            carried[name] = carried.get(name, origin)
+    for name in results["ran"]:
+        carried.pop(name, None)
+    if carried:
+        results["carried_over"] = carried
+        results["sizes"] = {**previous.get("sizes", {}), **results["sizes"]}
+        if "profile" in previous and "profile" not in results and "dispatch" in carried:
+            results["profile"] = previous["profile"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--binary", required=True, help="release errand binary")
@@ -73,8 +105,10 @@ def main():
     ctx = Context(args)
     os.makedirs(ctx.work, exist_ok=True)
     results = {"smoke": args.smoke, "sizes": sizes, "machine": machine(), "peers": {
-        "tsp": ctx.tsp, "parallel": shutil.which("parallel"), "wrk": shutil.which("wrk")}, "workloads": {}}
+        "tsp": ctx.tsp, "parallel": shutil.which("parallel"), "wrk": shutil.which("wrk"),
+        "supervisord": shutil.which("supervisord")}, "workloads": {}}
     chosen = args.only.split(",")
+    results["ran"] = [name for name in WORKLOADS if name in chosen]
     w = results["workloads"]
     if "dispatch" in chosen:
         hook = None
@@ -86,12 +120,20 @@ def main():
         w["latency"] = latency.run(ctx, sizes["latency_runs"])
     if "capture" in chosen:
         w["capture"] = capture.run(ctx, sizes["capture_bytes"], sizes["capture_rounds"])
+    if "schedules" in chosen:
+        w["schedules"] = schedules.run(ctx, sizes["schedules_jobs"], sizes["schedules_seconds"],
+                                       sizes["schedules_idle_seconds"], every_second=bool(sizes["schedules_every_second"]),
+                                       in_place=bool(sizes["schedules_in_place"]),
+                                       clients=sizes["schedules_deploy_connections"])
+    if "continuous" in chosen:
+        w["continuous"] = continuous.run(ctx, sizes["continuous_trials"], sizes["continuous_seconds"])
     if "idle" in chosen:
         w["idle"] = idle.run(ctx, sizes["idle_seconds"])
     if "api" in chosen:
         w["api"] = api.run(ctx, sizes["api_history"], sizes["api_seconds"])
     results["machine"]["load_after"] = os.getloadavg()[0]
     os.makedirs(args.out, exist_ok=True)
+    merge_previous(results, os.path.join(args.out, "benchmarks.json"))
     with open(os.path.join(args.out, "benchmarks.json"), "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")

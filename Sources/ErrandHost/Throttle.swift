@@ -2,6 +2,8 @@ import ErrandCore
 
 /// Decides which queued runs may start: at most `limit` running at once per throttle group,
 /// started in the order they were queued. Pure bookkeeping, no I/O; the coordinator owns one.
+/// Only groups with queued or running runs have entries, so `takeStartable` costs the number of
+/// groups with work, not the number of groups ever seen (every deployed job is its own group).
 public struct Throttle: Sendable {
     public let defaultLimit: Int
     private var limits: [String: Int] = [:]
@@ -30,7 +32,7 @@ public struct Throttle: Sendable {
     public mutating func cancel(_ id: Int64) -> Bool {
         for (group, ids) in queued {
             if let index = ids.firstIndex(of: id) {
-                queued[group]!.remove(at: index)
+                if ids.count == 1 { queued[group] = nil } else { queued[group]!.remove(at: index) }
                 return true
             }
         }
@@ -41,6 +43,7 @@ public struct Throttle: Sendable {
     public mutating func finished(_ id: Int64) {
         guard let group = groupOfRunning.removeValue(forKey: id) else { return }
         running[group]?.remove(id)
+        if running[group]?.isEmpty == true { running[group] = nil }
     }
 
     /// Takes every run that may start now, oldest first in each group, and counts it as running.
@@ -50,7 +53,7 @@ public struct Throttle: Sendable {
             let free = limit(of: group) - (running[group]?.count ?? 0)
             guard free > 0, let ids = queued[group], !ids.isEmpty else { continue }
             let taken = ids.prefix(free)
-            queued[group]!.removeFirst(taken.count)
+            if taken.count == ids.count { queued[group] = nil } else { queued[group]!.removeFirst(taken.count) }
             running[group, default: []].formUnion(taken)
             for id in taken { groupOfRunning[id] = group }
             startable.append(contentsOf: taken)
@@ -60,4 +63,6 @@ public struct Throttle: Sendable {
 
     public func runningCount(of group: String) -> Int { running[group]?.count ?? 0 }
     public func queuedCount(of group: String) -> Int { queued[group]?.count ?? 0 }
+    /// Groups with a queued or running run.
+    public var busyGroupCount: Int { Set(queued.keys).union(running.keys).count }
 }

@@ -45,4 +45,23 @@ struct ThrottleTests {
         throttle.finished(1)
         #expect(throttle.takeStartable() == [])
     }
+
+    @Test("groups whose runs all ended leave nothing behind, and can be used again")
+    func idleGroupsForgotten() {
+        var throttle = Throttle(defaultLimit: 1)
+        for id in 1...1000 { throttle.enqueue(Int64(id), group: "job:\(id)") }
+        throttle.enqueue(1001, group: "job:1")
+        #expect(throttle.takeStartable().count == 1000)
+        #expect(throttle.busyGroupCount == 1000)
+        for id in 1...1000 { throttle.finished(Int64(id)) }
+        #expect(throttle.busyGroupCount == 1)  // job:1 still has 1001 queued
+        #expect(throttle.takeStartable() == [1001])
+        throttle.enqueue(1002, group: "job:2")
+        let cancelled = throttle.cancel(1002)
+        #expect(cancelled)
+        throttle.finished(1001)
+        #expect(throttle.busyGroupCount == 0)
+        throttle.enqueue(1003, group: "job:1")
+        #expect(throttle.takeStartable() == [1003])
+    }
 }
