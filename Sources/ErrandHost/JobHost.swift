@@ -248,7 +248,7 @@ public actor JobHost: Service {
     ) async throws -> Run? {
         starting[job.name, default: 0] += 1
         defer { starting[job.name, default: 1] -= 1 }
-        let prepared = try prepare(job, arguments: arguments, argumentText: argumentText)
+        let prepared = try await prepare(job, arguments: arguments, argumentText: argumentText)
         var plan = prepared.plan
         plan.run.trigger = trigger
         plan.run.triggerDetail = detail
@@ -278,7 +278,10 @@ public actor JobHost: Service {
     }
 
     /// The run's plan: command, working folder (the package, or a fresh copy), environment, limits.
-    func prepare(_ job: DeployedJob, arguments: [String], argumentText: String? = nil) throws -> (plan: RunPlan, leftovers: [URL]) {
+    /// Off the actor: its file work (folders, the copy) would otherwise hold up every other tick and trigger.
+    nonisolated func prepare(
+        _ job: DeployedJob, arguments: [String], argumentText: String? = nil
+    ) async throws -> (plan: RunPlan, leftovers: [URL]) {
         let packageRoot = packages.root(ofPackage: job.record.packageDigest)
         var leftovers: [URL] = []
         let token = UUID().uuidString
