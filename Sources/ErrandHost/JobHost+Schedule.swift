@@ -149,7 +149,7 @@ extension JobHost {
         let generation = sleepGeneration
         let timer = Task {
             try? await Task.sleep(for: .seconds(seconds), tolerance: .milliseconds(1))
-            await self.wake(generation)
+            self.wake(generation)
         }
         await withCheckedContinuation { wakeUp = $0 }
         timer.cancel()

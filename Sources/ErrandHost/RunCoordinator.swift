@@ -383,7 +383,7 @@ public actor RunCoordinator: Service {
         for await grace in requests {
             if let path = active[id]?.shutdownFile {
                 let stamp = ISO8601DateFormatter().string(from: now()) + "\n"
-                FileManager.default.createFile(atPath: path, contents: Data(stamp.utf8))
+                _ = FileManager.default.createFile(atPath: path, contents: Data(stamp.utf8))
             }
             active[id]?.processGroup?.send(SIGTERM)
             do { try await Task.sleep(for: grace) } catch { return }

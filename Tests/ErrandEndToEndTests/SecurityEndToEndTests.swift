@@ -201,5 +201,5 @@ func runProgram(_ executable: String, _ arguments: [String]) async throws -> Out
         case .exited(let code): code
         case .signaled(let signal): 128 + signal
         }
-    return Outcome(status: status, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+    return Outcome(status: status, stdout: result.standardOutput, stderr: result.standardError)
 }

@@ -56,7 +56,7 @@ struct SessionEndToEndTests {
         let view = try JSONCoding.decoder().decode(SessionView.self, from: Data(disconnected.stdout.utf8))
         #expect(view.session.state == .disconnected && view.expiresAt != nil)
         // The run goes on while nobody is connected; its output is stored, not blocked.
-        FileManager.default.createFile(atPath: gate, contents: Data())
+        _ = FileManager.default.createFile(atPath: gate, contents: Data())
         #expect(try await daemon.run(["wait", String(id), "--timeout", "30"]).status == 0)
         #expect(try await sessions(daemon).first?.session.state == .disconnected)
 
