@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "ErrandDashboard",
             dependencies: [
-                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule", "ErrandJobs",
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule", "ErrandJobs", "ErrandServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

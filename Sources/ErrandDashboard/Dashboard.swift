@@ -1,5 +1,6 @@
 import ErrandCore
 import ErrandHost
+import ErrandServer
 import ErrandStore
 import Foundation
 import HTTPTypes
@@ -152,20 +153,7 @@ public struct Dashboard: Sendable {
     }
 
     func errorPage(_ error: ErrandError, status: HTTPResponse.Status? = nil, title: String? = nil) -> Response {
-        let status =
-            status
-            ?? {
-                switch error.code {
-                case .badRequest: .badRequest
-                case .notFound: .notFound
-                case .conflict: .conflict
-                case .tooLarge: .contentTooLarge
-                case .unauthorized: .unauthorized
-                case .forbidden: .forbidden
-                case .unavailable, .unreachable: .serviceUnavailable
-                case .internal: .internalServerError
-                }
-            }()
+        let status = status ?? HTTPResponse.Status(error.code)
         let model = ErrorPage(
             chrome: chrome(title ?? "Error", .runs), heading: title ?? "\(status.code) \(status.reasonPhrase)", message: error.message)
         let text = (try? assets.render(model, template: "error")) ?? "<!doctype html><title>Error</title><p>\(status.code)"

@@ -9,18 +9,7 @@ import NIOCore
 struct APIError: HTTPResponseError {
     let error: ErrandError
 
-    var status: HTTPResponse.Status {
-        switch error.code {
-        case .badRequest: .badRequest
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .tooLarge: .contentTooLarge
-        case .unauthorized: .unauthorized
-        case .forbidden: .forbidden
-        case .unavailable, .unreachable: .serviceUnavailable
-        case .internal: .internalServerError
-        }
-    }
+    var status: HTTPResponse.Status { HTTPResponse.Status(error.code) }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = try JSONCoding.encoder().encode(ErrorBody(error: error))
@@ -67,5 +56,22 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             throw APIError(error: ErrandError(.internal, "internal error: \(error)"))
         }
+    }
+}
+
+extension HTTPResponse.Status {
+    /// The status of an error code: one table for the API's JSON errors and the dashboard's error pages.
+    public init(_ code: ErrandError.Code) {
+        self =
+            switch code {
+            case .badRequest: .badRequest
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .tooLarge: .contentTooLarge
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .unavailable, .unreachable: .serviceUnavailable
+            case .internal: .internalServerError
+            }
     }
 }
