@@ -127,7 +127,10 @@ let package = Package(
         .testTarget(
             name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "ErrandJobsTests", dependencies: ["ErrandCore", "ErrandJobs"], swiftSettings: swiftSettings),
+        // Helpers shared by test targets (a zip writer that can build hostile archives).
+        .target(name: "ErrandTestSupport", path: "Tests/ErrandTestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandJobsTests", dependencies: ["ErrandCore", "ErrandJobs", "ErrandTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandClientTests", dependencies: ["ErrandCore", "ErrandClient"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -155,7 +158,7 @@ let package = Package(
         // Drives the real `errand` binary against a real daemon and real processes.
         .testTarget(
             name: "ErrandEndToEndTests",
-            dependencies: ["ErrandCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["ErrandCore", "ErrandTestSupport", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
     ]

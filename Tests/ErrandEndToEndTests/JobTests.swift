@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandTestSupport
 import Foundation
 import Testing
 

@@ -1,36 +1,37 @@
-import ErrandCore
 import Foundation
 
 /// Writes zip files byte by byte (stored, no compression), so tests can build exactly the archives a hostile
-/// uploader would: `../` names, absolute names, device entries, links that escape, duplicates.
-/// (A copy of ErrandJobsTests' writer: test targets cannot share files.)
-struct ZipWriter {
-    struct Item {
-        var name: String
-        var data: Data
+/// uploader would: `../` names, absolute names, device entries, links that escape, duplicates. Shared by the
+/// test targets through the ErrandTestSupport target.
+public struct ZipWriter {
+    public struct Item {
+        public var name: String
+        public var data: Data
         /// Full Unix mode, type bits included (0o100644 file, 0o040755 folder, 0o120777 link, 0o020644 device).
-        var mode: UInt32
+        public var mode: UInt32
     }
 
-    var items: [Item] = []
+    public var items: [Item] = []
 
-    mutating func file(_ name: String, _ text: String, mode: UInt32 = 0o100644) {
+    public init() {}
+
+    public mutating func file(_ name: String, _ text: String, mode: UInt32 = 0o100644) {
         items.append(Item(name: name, data: Data(text.utf8), mode: mode))
     }
 
-    mutating func folder(_ name: String) {
+    public mutating func folder(_ name: String) {
         items.append(Item(name: name.hasSuffix("/") ? name : name + "/", data: Data(), mode: 0o040755))
     }
 
-    mutating func link(_ name: String, to target: String) {
+    public mutating func link(_ name: String, to target: String) {
         items.append(Item(name: name, data: Data(target.utf8), mode: 0o120777))
     }
 
-    mutating func device(_ name: String) {
+    public mutating func device(_ name: String) {
         items.append(Item(name: name, data: Data(), mode: 0o020644))
     }
 
-    func data() -> Data {
+    public func data() -> Data {
         var out = Data()
         var central = Data()
         for item in items {
@@ -82,7 +83,7 @@ struct ZipWriter {
         return out
     }
 
-    func write(to url: URL) throws {
+    public func write(to url: URL) throws {
         try data().write(to: url)
     }
 }
