@@ -46,11 +46,17 @@ let package = Package(
             dependencies: ["ErrandCore", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
-        // The daemon's brain: dispatch, throttling, supervision, recovery.
+        // Running on other hosts: another Errand daemon through its API, any host through the system's ssh.
+        .target(
+            name: "ErrandRemote",
+            dependencies: ["ErrandCore", "ErrandRunner", "ErrandClient"],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon's brain: dispatch, throttling, supervision, fan-out, recovery.
         .target(
             name: "ErrandHost",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandJobs", "ErrandSchedule",
+                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandJobs", "ErrandSchedule",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -132,10 +138,12 @@ let package = Package(
         .testTarget(
             name: "ErrandJobsTests", dependencies: ["ErrandCore", "ErrandJobs", "ErrandTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandClientTests", dependencies: ["ErrandCore", "ErrandClient"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandRemoteTests", dependencies: ["ErrandCore", "ErrandRunner", "ErrandRemote"], swiftSettings: swiftSettings),
         .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
-            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandHost", "ErrandJobs"],
+            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

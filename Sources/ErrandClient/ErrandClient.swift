@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 import Synchronization
 
-/// A typed client of the daemon's HTTP API, used by the CLI (and later by remote jobs).
+/// A typed client of the daemon's HTTP API, used by the CLI and by a daemon fanning out to others.
 /// Every failure is an ``ErrandError`` with a message a user can act on.
 public struct ErrandClient: Sendable {
     public let baseURL: String
@@ -14,13 +14,16 @@ public struct ErrandClient: Sendable {
     let token: String?
     /// A PEM file of certificates to trust for an https daemon, instead of the system's roots.
     let caFile: String?
+    /// PEM certificates to trust, given as text (a fan-out's host, sent by the client that named it).
+    let caCertificates: String?
 
-    public init(baseURL: String, token: String? = nil, caFile: String? = nil) {
+    public init(baseURL: String, token: String? = nil, caFile: String? = nil, caCertificates: String? = nil) {
         var url = baseURL
         while url.hasSuffix("/") { url.removeLast() }
         self.baseURL = url
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.caFile = caFile.flatMap { $0.isEmpty ? nil : $0 }
+        self.caCertificates = caCertificates.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     // MARK: - Runs
@@ -31,6 +34,11 @@ public struct ErrandClient: Sendable {
 
     public func start(_ request: RunRequest) async throws -> Run {
         try await send(.POST, "/api/v1/runs", body: request)
+    }
+
+    /// Fans a command out to other hosts: returns the parent run, created in the daemon asked.
+    public func invoke(_ request: InvokeRequest) async throws -> Run {
+        try await send(.POST, "/api/v1/invocations", body: request)
     }
 
     public func runs(_ query: [(String, String)] = []) async throws -> [Run] {
@@ -247,23 +255,42 @@ public struct ErrandClient: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    /// One HTTP client per custom CA file, kept for the life of the process like ``http``.
+    /// One HTTP client per set of trusted certificates (a CA file, or PEM text), kept for the life
+    /// of the process like ``http``.
     private static let trusting = Mutex<[String: HTTPClient]>([:])
 
     private func httpClient() throws -> HTTPClient {
-        guard let caFile else { return Self.http }
-        return try Self.trusting.withLock { clients in
-            if let client = clients[caFile] { return client }
-            guard FileManager.default.isReadableFile(atPath: caFile) else {
-                throw ErrandError.badRequest("cannot read the CA file \(caFile) (from --ca-file or ERRAND_CA_FILE)")
+        let key: String
+        let roots: () throws -> NIOSSLTrustRoots
+        if let caCertificates {
+            key = "pem:" + caCertificates
+            roots = {
+                do {
+                    return .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caCertificates.utf8)))
+                } catch {
+                    throw ErrandError.badRequest("the CA certificates given for \(baseURL) are not PEM certificates: \(error)")
+                }
             }
+        } else if let caFile {
+            key = "file:" + caFile
+            roots = {
+                guard FileManager.default.isReadableFile(atPath: caFile) else {
+                    throw ErrandError.badRequest("cannot read the CA file \(caFile) (from --ca-file or ERRAND_CA_FILE)")
+                }
+                return .file(caFile)
+            }
+        } else {
+            return Self.http
+        }
+        return try Self.trusting.withLock { clients in
+            if let client = clients[key] { return client }
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .file(caFile)
+            tls.trustRoots = try roots()
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
             configuration.connectionPool.retryConnectionEstablishment = false
             configuration.timeout.connect = .seconds(5)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            clients[caFile] = client
+            clients[key] = client
             return client
         }
     }
@@ -327,7 +354,7 @@ public struct ErrandClient: Sendable {
                 )
             }
             let cause = description.contains("Connection refused") ? "connection refused" : description
-            throw ErrandError(.unreachable, "no daemon answers at \(baseURL) (\(cause)); start one with `errand serve`")
+            throw ErrandError(.unreachable, "no daemon answers at \(baseURL) (\(cause)); start one there with `errand serve`")
         }
     }
 

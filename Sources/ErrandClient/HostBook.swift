@@ -149,3 +149,38 @@ public struct HostTarget: Sendable, Equatable {
         return target
     }
 }
+
+extension HostBook {
+    /// One word of `errand invoke --on`, as the daemon that fans out needs it: a host of this book
+    /// with its token and CA certificates read here, an `http(s)://` daemon URL (no token), or an
+    /// `ssh://` address. The label is the word as typed.
+    public func fanOutHost(_ word: String, readFile: (String) throws -> String) throws -> FanOutHost {
+        if let entry = entry(named: word) {
+            var host = FanOutHost(name: word, url: entry.url)
+            if let file = entry.tokenFile {
+                do {
+                    host.token = try readFile(file).trimmingCharacters(in: .whitespacesAndNewlines)
+                } catch {
+                    throw ErrandError.badRequest("cannot read the token file \(file) of host '\(word)': \(error.localizedDescription)")
+                }
+            }
+            if let file = entry.caFile {
+                do {
+                    host.caCertificates = try readFile(file)
+                } catch {
+                    throw ErrandError.badRequest("cannot read the CA file \(file) of host '\(word)': \(error.localizedDescription)")
+                }
+            }
+            return host
+        }
+        if word.contains("://") {
+            let host = FanOutHost(name: word, url: word)
+            _ = try host.address()
+            return host
+        }
+        let known = hosts.map(\.name).joined(separator: ", ")
+        throw ErrandError.badRequest(
+            "no host named '\(word)' (known: \(known.isEmpty ? "none" : known)); add it with `errand host add \(word) URL`, or give a URL or ssh://user@host"
+        )
+    }
+}

@@ -16,12 +16,15 @@ public struct OutputChunk: Sendable, Equatable {
     public var time: Date
     public var stream: OutputChannel
     public var bytes: [UInt8]
+    /// The host the bytes came from, in a fan-out's merged output (nil: the run's own output).
+    public var host: String?
 
-    public init(seq: Int64, time: Date, stream: OutputChannel, bytes: [UInt8]) {
+    public init(seq: Int64, time: Date, stream: OutputChannel, bytes: [UInt8], host: String? = nil) {
         self.seq = seq
         self.time = time
         self.stream = stream
         self.bytes = bytes
+        self.host = host
     }
 }
 
@@ -31,12 +34,15 @@ public struct OutputLine: Codable, Sendable, Equatable {
     public var time: Date
     public var stream: OutputChannel
     public var text: String
+    /// The host the line came from, in a fan-out's merged output.
+    public var host: String?
 
-    public init(seq: Int64, time: Date, stream: OutputChannel, text: String) {
+    public init(seq: Int64, time: Date, stream: OutputChannel, text: String, host: String? = nil) {
         self.seq = seq
         self.time = time
         self.stream = stream
         self.text = text
+        self.host = host
     }
 }
 
@@ -47,7 +53,8 @@ extension OutputChunk {
         var slice = bytes[...]
         while !slice.isEmpty {
             let end = slice.firstIndex(of: UInt8(ascii: "\n")) ?? slice.endIndex
-            result.append(OutputLine(seq: seq, time: time, stream: stream, text: String(decoding: slice[..<end], as: UTF8.self)))
+            result.append(
+                OutputLine(seq: seq, time: time, stream: stream, text: String(decoding: slice[..<end], as: UTF8.self), host: host))
             slice = end == slice.endIndex ? slice[end...] : slice[(end + 1)...]
         }
         return result

@@ -73,6 +73,13 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     }
 }
 
+extension Run {
+    /// A fan-out's parent (`errand invoke`): it runs nothing itself; its children run on the hosts.
+    public var isFanOutParent: Bool { type == .remoteJob && parentId == nil }
+    /// One host's part of a fan-out (a retry also has a parent, but is not remote).
+    public var isFanOutChild: Bool { type == .remoteJob && parentId != nil }
+}
+
 /// Names of throttle groups.
 public enum ThrottleGroup {
     /// The group of runs started without `--throttle-group`.

@@ -44,11 +44,14 @@ public struct WireChunk: Codable, Sendable, Equatable {
     public var stream: OutputChannel
     public var text: String?
     public var data: String?
+    /// The host the chunk came from, in a fan-out's merged output.
+    public var host: String?
 
     public init(_ chunk: OutputChunk) {
         seq = chunk.seq
         time = chunk.time
         stream = chunk.stream
+        host = chunk.host
         if let text = String(validating: chunk.bytes, as: UTF8.self) {
             self.text = text
         } else {
@@ -58,7 +61,7 @@ public struct WireChunk: Codable, Sendable, Equatable {
 
     public var chunk: OutputChunk {
         let bytes: [UInt8] = text.map { Array($0.utf8) } ?? data.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? []
-        return OutputChunk(seq: seq, time: time, stream: stream, bytes: bytes)
+        return OutputChunk(seq: seq, time: time, stream: stream, bytes: bytes, host: host)
     }
 }
 

@@ -8,6 +8,10 @@ import Synchronization
 /// become one chunk, many chunks one transaction. Readers only touch memory; a single writer
 /// loop does the I/O, so chunks reach the store in order. When the writer falls behind by
 /// `highWater` bytes, readers wait, the pipe fills and the process slows: memory stays bounded.
+///
+/// A fan-out child's capture also hands each chunk it stored to its parent's capture (`merged`),
+/// which stores it again, labelled with the child's host: the parent's output is all of its
+/// children's, read and received like any run's.
 final class OutputCapture: Sendable {
     struct Tuning: Sendable {
         /// How often buffered output is written even when little has arrived.
@@ -30,6 +34,8 @@ final class OutputCapture: Sendable {
     }
 
     let runID: Int64
+    /// The fan-out parent's capture and this child's host.
+    private let merged: (capture: OutputCapture, host: String)?
     private let store: any Store
     private let hub: EventHub
     private let tuning: Tuning
@@ -41,9 +47,10 @@ final class OutputCapture: Sendable {
 
     init(
         runID: Int64, lastSeq: Int64, store: any Store, hub: EventHub, tuning: Tuning = Tuning(),
-        now: @escaping @Sendable () -> Date, logger: Logger
+        now: @escaping @Sendable () -> Date, logger: Logger, merged: (OutputCapture, String)? = nil
     ) {
         self.runID = runID
+        self.merged = merged
         self.store = store
         self.hub = hub
         self.tuning = tuning
@@ -63,15 +70,28 @@ final class OutputCapture: Sendable {
             return state.assembler.sealedBytes
         }
         wake.yield()
-        if buffered >= tuning.highWater {
-            await withCheckedContinuation { continuation in
-                let mustWait = state.withLock { state in
-                    guard state.assembler.sealedBytes >= tuning.highWater else { return false }
-                    state.roomWaiters.append(continuation)
-                    return true
-                }
-                if !mustWait { continuation.resume() }
+        if buffered >= tuning.highWater { await waitForRoom() }
+    }
+
+    /// Takes a child's stored chunks, as they are, labelled with the child's host; waits only when
+    /// the writer is far behind.
+    func append(whole chunks: [OutputChunk], host: String) async {
+        let buffered = state.withLock { state in
+            for chunk in chunks { state.assembler.append(whole: chunk, host: host) }
+            return state.assembler.sealedBytes
+        }
+        wake.yield()
+        if buffered >= tuning.highWater { await waitForRoom() }
+    }
+
+    private func waitForRoom() async {
+        await withCheckedContinuation { continuation in
+            let mustWait = state.withLock { state in
+                guard state.assembler.sealedBytes >= tuning.highWater else { return false }
+                state.roomWaiters.append(continuation)
+                return true
             }
+            if !mustWait { continuation.resume() }
         }
     }
 
@@ -114,6 +134,7 @@ final class OutputCapture: Sendable {
         if let last = chunks.last {
             await write(chunks)
             hub.publish(.output(runID: runID, lastSeq: last.seq))
+            if let merged { await merged.capture.append(whole: chunks, host: merged.host) }
         }
         let waiters = state.withLock { state in
             defer { state.roomWaiters.removeAll() }

@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandRemote
 import ErrandRunner
 import ErrandStore
 import Foundation
@@ -17,11 +18,13 @@ public actor RunCoordinator: Service {
         case idle(Double)
         case shutdown
         case sessionExpired(String)
+        /// Its fan-out parent was stopped.
+        case parent(Int64)
 
         var finalTransition: RunTransition {
             switch self {
             case .timeout, .idle: .fail
-            case .user, .shutdown, .sessionExpired: .confirmStop
+            case .user, .shutdown, .sessionExpired, .parent: .confirmStop
             }
         }
 
@@ -32,6 +35,7 @@ public actor RunCoordinator: Service {
             case .idle(let seconds): "wrote no output for \(Self.format(seconds)) s (idle_timeout) and was stopped"
             case .shutdown: "stopped because the daemon shut down"
             case .sessionExpired(let name): "stopped because its session '\(name)' expired (--stop-on-expire)"
+            case .parent(let id): "stopped with its fan-out parent, run \(id)"
             }
         }
 
@@ -45,7 +49,8 @@ public actor RunCoordinator: Service {
         /// The run's state as this actor last recorded it (the store is written, never re-read).
         var state = RunState.notStarted
         var startedAt: Date?
-        var processGroup: ProcessGroup?
+        /// The launched process (or remote run) to stop; nil until launched.
+        var work: (any LaunchedWork)?
         var stopCause: StopCause?
         /// Created (with the current time) when the run is asked to stop: `ERRAND_SHUTDOWN_FILE`.
         var shutdownFile: String?
@@ -63,32 +68,39 @@ public actor RunCoordinator: Service {
     public nonisolated let store: any Store
     public let hub: EventHub
     let launcher: any ProcessLauncher
+    /// How fan-out children reach their hosts.
+    let remoteLaunchers: RemoteLaunchers
     let configuration: HostConfiguration
     let now: @Sendable () -> Date
     let logger: Logger
 
-    private var throttle: Throttle
-    private var active: [Int64: ActiveRun] = [:]
+    var throttle: Throttle
+    var active: [Int64: ActiveRun] = [:]
     /// Runs created by `start` and not yet launched, with their environment.
-    private var created: [Int64: (Run, [String: String])] = [:]
+    var created: [Int64: (Run, [String: String])] = [:]
     /// What plans said beyond the stored fields, until the run ends (lost for runs queued across a restart,
     /// which then get the defaults).
     private var limits: [Int64: (stopGrace: Duration?, idleTimeout: Duration?)] = [:]
     private var endObserver: (@Sendable (RunEnd) async -> Void)?
+    /// Fan-out parents being supervised, and where each of their unfinished children runs.
+    var fanOuts: [Int64: FanOut] = [:]
+    var remoteChildren: [Int64: RemoteChild] = [:]
     /// When the earliest disconnected session expires (nil: none is disconnected). Unknown at start, so the
     /// first sweep reads the store.
     var nextSessionExpiry: Date? = .distantPast
-    private var acceptingRuns = true
+    var acceptingRuns = true
     private let launches: AsyncStream<Int64>
-    private let launchQueue: AsyncStream<Int64>.Continuation
+    let launchQueue: AsyncStream<Int64>.Continuation
 
     public init(
         store: any Store, launcher: any ProcessLauncher = SubprocessLauncher(), configuration: HostConfiguration,
+        remoteLaunchers: RemoteLaunchers = RemoteLaunchers(),
         hub: EventHub = EventHub(), now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "errand.host")
     ) {
         self.store = store
         self.launcher = launcher
+        self.remoteLaunchers = remoteLaunchers
         self.configuration = configuration
         self.hub = hub
         self.now = now
@@ -127,15 +139,20 @@ public actor RunCoordinator: Service {
 
     /// Runs left unfinished by a daemon that died: queued runs are queued again; runs that were
     /// running lost their output pipes, so their leftover processes are killed and they are
-    /// recorded `Failed` with the reason. Call it once, before serving requests.
+    /// recorded `Failed` with the reason. Fan-out children that had not reached their host fail too:
+    /// their hosts' credentials were never stored. Call it once, before serving requests.
     public func recover() async throws {
         let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
         for run in unfinished {
-            if run.state == .notStarted {
+            let isChild = run.type == .remoteJob && run.parentId != nil
+            if run.state == .notStarted && !isChild {
                 throttle.enqueue(run.id, group: run.throttleGroup)
                 continue
             }
-            var reason = "the daemon stopped while the run was \(run.state.rawValue) (killed or crashed)"
+            var reason =
+                run.state == .notStarted
+                ? "the daemon stopped before this child reached \(run.location) (a fan-out's connections are not kept across restarts)"
+                : "the daemon stopped while the run was \(run.state.rawValue) (killed or crashed)"
             if let pid = run.pid, let leftover = ProcessGroup.leftover(pid: pid, runID: run.id) {
                 leftover.send(SIGKILL)
                 reason += "; its leftover processes were killed"
@@ -206,14 +223,14 @@ public actor RunCoordinator: Service {
         throttle.enqueue(run.id, group: group)
         dispatch()
         guard active[run.id] != nil else { return run }  // queued: NotStarted as created
-        if active[run.id]?.processGroup == nil {
+        if active[run.id]?.work == nil {
             await withCheckedContinuation { active[run.id]?.launched.append($0) ?? $0.resume() }
         }
         // Still running: what the store holds is known here, so no read is needed.
-        if let launched = active[run.id], let processGroup = launched.processGroup {
+        if let launched = active[run.id], let work = launched.work {
             var current = run
             current.state = launched.state
-            current.pid = processGroup.id
+            current.pid = work.localGroup?.id
             current.startedAt = launched.startedAt
             return current
         }
@@ -233,7 +250,7 @@ public actor RunCoordinator: Service {
         let endedAt = now()
         try await store.updateRun(id: run.id, RunUpdate(state: .stopped, reason: reason, endedAt: endedAt))
         hub.publish(.state(runID: run.id, state: .stopped))
-        await endObserver?(RunEnd(id: run.id, job: run.job, state: .stopped, endedAt: endedAt))
+        await ended(RunEnd(id: run.id, job: run.job, state: .stopped, endedAt: endedAt))
         var skipped = run
         skipped.state = .stopped
         skipped.reason = reason
@@ -243,7 +260,7 @@ public actor RunCoordinator: Service {
     }
 
     /// Hands every run that may start now to the service's task group.
-    private func dispatch() {
+    func dispatch() {
         for id in throttle.takeStartable() {
             active[id] = ActiveRun()
             launchQueue.yield(id)
@@ -255,6 +272,7 @@ public actor RunCoordinator: Service {
     /// One run from launch to its recorded end.
     private func execute(_ id: Int64) async {
         guard let stopRequests = active[id]?.stopRequests else { return }
+        if fanOuts[id] != nil { return await superviseFanOut(id, stopRequests: stopRequests) }
         let run: Run
         let environment: [String: String]
         do {
@@ -274,21 +292,27 @@ public actor RunCoordinator: Service {
         if run.job != nil { env["WEBJOBS_RUN_ID"] = String(id) }
         active[id]?.shutdownFile = env["ERRAND_SHUTDOWN_FILE"]
         let idleTimeout = limits[id]?.idleTimeout
+        let remote = remoteChildren[id]
         let capture = OutputCapture(
-            runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger)
+            runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger,
+            merged: remote.flatMap { child in fanOuts[child.parent].map { ($0.capture, child.host.name) } })
         async let written: Void = capture.run()
 
         var status: ExitStatus?
         var launchFailure: String?
-        if let path = ExecutableLookup.resolve(run.argv[0], path: env["PATH"], workingDirectory: run.workingDirectory) {
-            let spec = LaunchSpec(
-                executablePath: path, arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: env,
-                workingDirectory: run.workingDirectory)
+        let launch: (launcher: any ProcessLauncher, spec: LaunchSpec)?
+        do {
+            launch = try launchPlan(run, environment: env, remote: remote)
+        } catch {
+            launch = nil
+            launchFailure = error.message
+        }
+        if let (launcher, spec) = launch {
             do {
                 status = try await withThrowingTaskGroup(of: ExitStatus?.self) { group in
                     group.addTask {
-                        try await self.launcher.run(
-                            spec, started: { processGroup in await self.didLaunch(id, processGroup) },
+                        try await launcher.run(
+                            spec, started: { work in await self.didLaunch(id, work) },
                             output: { channel, bytes in await capture.append(bytes, from: channel) })
                     }
                     group.addTask {
@@ -318,13 +342,32 @@ public actor RunCoordinator: Service {
             } catch {
                 launchFailure = "\(error)"
             }
-        } else {
-            launchFailure = "command not found: '\(run.argv[0])'"
         }
         if let launchFailure { await capture.note("errand: \(launchFailure)") }
         capture.finish()
         await written
         await record(id, job: run.job, status: status, launchFailure: launchFailure)
+    }
+
+    /// What runs the run, and what it is told: the local program found in the run's PATH, or, for a
+    /// fan-out child, the command as it is with only Errand's variables (the host has its own environment).
+    private func launchPlan(
+        _ run: Run, environment: [String: String], remote: RemoteChild?
+    ) throws(ErrandError) -> (any ProcessLauncher, LaunchSpec) {
+        if let remote {
+            var told = environment.filter { $0.key.hasPrefix("ERRAND_") }
+            told["ERRAND_PARENT_RUN_ID"] = String(remote.parent)
+            let spec = LaunchSpec(
+                executablePath: run.argv[0], arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: told,
+                workingDirectory: nil)
+            return (try remoteLaunchers.launcher(for: remote.host, keepRemote: remote.keepRemote), spec)
+        }
+        guard let path = ExecutableLookup.resolve(run.argv[0], path: environment["PATH"], workingDirectory: run.workingDirectory)
+        else { throw .badRequest("command not found: '\(run.argv[0])'") }
+        let spec = LaunchSpec(
+            executablePath: path, arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: environment,
+            workingDirectory: run.workingDirectory)
+        return (launcher, spec)
     }
 
     /// The run and its environment: kept from `start` when this daemon created it (no store read
@@ -338,19 +381,19 @@ public actor RunCoordinator: Service {
     }
 
     /// The process exists: record it `Running` with its pid (needed to clean up after a crash).
-    private func didLaunch(_ id: Int64, _ processGroup: ProcessGroup) async {
-        active[id]?.processGroup = processGroup
+    private func didLaunch(_ id: Int64, _ work: any LaunchedWork) async {
+        active[id]?.work = work
         var state = RunState.running
         if active[id]?.stopCause != nil {
             // A stop came while the process was being launched.
-            processGroup.send(SIGTERM)
+            await work.terminate()
             state = .stopping
         }
         let startedAt = now()
         active[id]?.state = state
         active[id]?.startedAt = startedAt
         do {
-            try await store.updateRun(id: id, RunUpdate(state: state, pid: processGroup.id, startedAt: startedAt))
+            try await store.updateRun(id: id, RunUpdate(state: state, pid: work.localGroup?.id, startedAt: startedAt))
         } catch {
             logger.error("could not record start of run \(id): \(error)")
         }
@@ -385,11 +428,11 @@ public actor RunCoordinator: Service {
                 let stamp = ISO8601DateFormatter().string(from: now()) + "\n"
                 _ = FileManager.default.createFile(atPath: path, contents: Data(stamp.utf8))
             }
-            active[id]?.processGroup?.send(SIGTERM)
+            await active[id]?.work?.terminate()
             do { try await Task.sleep(for: grace) } catch { return }
-            if let processGroup = active[id]?.processGroup {
+            if let work = active[id]?.work {
                 logger.info("run \(id) did not stop within its grace; sending SIGKILL")
-                processGroup.send(SIGKILL)
+                await work.forceKill()
             }
         }
     }
@@ -421,17 +464,24 @@ public actor RunCoordinator: Service {
             // The slot is free before anyone hears of the end, so a run started in reaction gets it.
             finishBookkeeping(id)
             hub.publish(.state(runID: id, state: state))
-            await endObserver?(
+            await ended(
                 RunEnd(
                     id: id, job: job, state: state, exitCode: status?.exitCode, signal: status?.signal,
                     startedAt: startedAt, endedAt: endedAt))
         } catch {
             logger.error("could not record the end of run \(id): \(error)")
             finishBookkeeping(id)
+            childEnded(RunEnd(id: id, job: job, state: .failed, endedAt: now()))
         }
     }
 
-    private func finishBookkeeping(_ id: Int64) {
+    /// Tells whoever follows run ends: a fan-out parent about its child, the job host about its runs.
+    func ended(_ end: RunEnd) async {
+        childEnded(end)
+        await endObserver?(end)
+    }
+
+    func finishBookkeeping(_ id: Int64) {
         if let entry = active.removeValue(forKey: id) {
             entry.requestStop.finish()
             for waiter in entry.launched { waiter.resume() }
@@ -486,13 +536,13 @@ public actor RunCoordinator: Service {
             let endedAt = now()
             try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: endedAt))
             hub.publish(.state(runID: id, state: .stopped))
-            await endObserver?(RunEnd(id: id, job: run.job, state: .stopped, endedAt: endedAt))
+            await ended(RunEnd(id: id, job: run.job, state: .stopped, endedAt: endedAt))
         }
         return true
     }
 
-    /// Deletes a finished run and its output. An unfinished run is refused unless `force`, which
-    /// stops it first.
+    /// Deletes a finished run and its output (a fan-out parent with its children). An unfinished run
+    /// is refused unless `force`, which stops it first.
     public func remove(id: Int64, force: Bool) async throws {
         let run = try await existingRun(id)
         if !run.state.isFinished {
@@ -501,6 +551,12 @@ public actor RunCoordinator: Service {
                     "run \(id) is \(run.state.rawValue); stop it first (errand stop \(id)) or remove it with --force")
             }
             _ = try await stop(id: id, grace: .seconds(2), cause: .user)
+        }
+        if run.isFanOutParent {
+            for child in try await store.runs(RunQuery(parent: id)) {
+                try await store.deleteRun(id: child.id)
+                hub.publish(.state(runID: child.id, state: nil))
+            }
         }
         try await store.deleteRun(id: id)
         hub.publish(.state(runID: id, state: nil))

@@ -23,6 +23,11 @@ public struct Throttle: Sendable {
         limits[group] = limit
     }
 
+    /// Forgets a group's own limit (a group that will not be used again).
+    public mutating func removeLimit(for group: String) {
+        limits[group] = nil
+    }
+
     public mutating func enqueue(_ id: Int64, group: String) {
         queued[group, default: []].append(id)
     }

@@ -1,8 +1,15 @@
 import ErrandCore
 
-/// What to launch: a resolved executable, its argv, environment and working directory.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What to launch: a resolved executable, its argv, environment and working directory. Launchers
+/// that run elsewhere take `argv0` and `arguments` as they are and resolve the program there.
 public struct LaunchSpec: Sendable, Equatable {
-    /// Absolute path of the program.
+    /// Absolute path of the program (for a local launch).
     public var executablePath: String
     /// The arguments after argv[0].
     public var arguments: [String]
@@ -23,26 +30,41 @@ public struct LaunchSpec: Sendable, Equatable {
     }
 }
 
-/// The seam between the daemon and the way processes are run: a local child process today;
-/// a per-run supervisor, an SSH session or a remote daemon are other implementations.
+/// The seam between the daemon and the way work is run: a local child process
+/// (``SubprocessLauncher``), a run on another Errand daemon, a command over SSH.
 public protocol ProcessLauncher: Sendable {
-    /// Launches `spec` in a new session (its own process group), calls `started` once with that
-    /// group, passes every read of stdout/stderr to `output` (awaited: a slow consumer slows the
-    /// reader, which bounds memory), and returns how the process ended once it has exited and
-    /// both pipes are closed. Throws ``LaunchError`` when the process could not be started.
+    /// Launches `spec`, calls `started` once with a handle to stop it, passes every read of
+    /// stdout/stderr to `output` (awaited: a slow consumer slows the reader, which bounds memory),
+    /// and returns how the work ended once it has exited and its output is all read. Throws
+    /// ``LaunchError`` when it could not be started, or ended in a way no exit status tells.
     func run(
         _ spec: LaunchSpec,
-        started: @Sendable (ProcessGroup) async -> Void,
+        started: @Sendable (any LaunchedWork) async -> Void,
         output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
     ) async throws(LaunchError) -> ExitStatus
 }
 
+/// What the coordinator holds of launched work: how to stop it, and what to clean up after a crash.
+public protocol LaunchedWork: Sendable {
+    /// The local process group to record with the run, so that a daemon restarted after a crash can
+    /// kill what is left of it; nil when nothing runs on this machine.
+    var localGroup: ProcessGroup? { get }
+    /// Asks the work to end: SIGTERM to a process group, a stop request to another daemon.
+    func terminate() async
+    /// Ends the work without more grace (SIGKILL).
+    func forceKill() async
+}
+
 /// The process group of a launched run; every signal goes to the whole group, so children
 /// started by the run's shell go too.
-public struct ProcessGroup: Sendable, Hashable {
+public struct ProcessGroup: Sendable, Hashable, LaunchedWork {
     public let id: Int32
 
     public init(id: Int32) { self.id = id }
+
+    public var localGroup: ProcessGroup? { self }
+    public func terminate() async { send(SIGTERM) }
+    public func forceKill() async { send(SIGKILL) }
 }
 
 /// The process could not be started (missing program, bad working directory…).

@@ -16,7 +16,7 @@ public struct SubprocessLauncher: ProcessLauncher {
 
     public func run(
         _ spec: LaunchSpec,
-        started: @Sendable (ProcessGroup) async -> Void,
+        started: @Sendable (any LaunchedWork) async -> Void,
         output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
     ) async throws(LaunchError) -> ExitStatus {
         var options = PlatformOptions()

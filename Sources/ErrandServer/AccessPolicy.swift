@@ -21,6 +21,7 @@ public enum AccessPolicy {
     static let operatorRoutes: [(HTTPRequest.Method, String)] =
         [
             (.post, "/api/v1/runs"), (.delete, "/api/v1/runs/*"), (.post, "/api/v1/runs/*/stop"),
+            (.post, "/api/v1/invocations"),
             (.post, "/api/v1/jobs/*/trigger"), (.post, "/api/v1/jobs/*/start"), (.post, "/api/v1/jobs/*/stop"),
         ]
         // The dashboard's form actions (Sources/ErrandDashboard); deleting a job there stays admin-only.

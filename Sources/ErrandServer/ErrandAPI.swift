@@ -42,6 +42,7 @@ public struct ErrandAPI: Sendable {
         api.get("version") { _, _ in HealthBody(instance: instance) }
         api.get("openapi.yaml") { _, _ in try Self.openAPIDocument() }
         api.post("runs", use: startRun)
+        api.post("invocations", use: invoke)
         api.get("runs", use: listRuns)
         api.get("runs/wait", use: waitRuns)
         api.get("runs/:id", use: getRun)
@@ -66,6 +67,14 @@ public struct ErrandAPI: Sendable {
         return EditedResponse(status: .created, response: run)
     }
 
+    /// A fan-out: the parent run, with its children queued for their hosts.
+    @Sendable func invoke(_ request: Request, context: ErrandRequestContext) async throws -> EditedResponse<Run> {
+        let body = try await request.decode(as: InvokeRequest.self, context: context)
+        let agent = request.headers[.userAgent] ?? "unknown"
+        let run = try await coordinator.invoke(body, trigger: .api, triggerDetail: "api \(agent)")
+        return EditedResponse(status: .created, response: run)
+    }
+
     @Sendable func listRuns(_ request: Request, context: ErrandRequestContext) async throws -> [Run] {
         let query = request.uri.queryParameters
         var filter = RunQuery()
@@ -83,6 +92,11 @@ public struct ErrandAPI: Sendable {
         filter.limit = try Self.optionalInt(query.get("limit"), name: "limit", minimum: 0).map(Int.init)
         filter.before = try Self.optionalInt(query.get("before"), name: "before", minimum: 0)
         filter.after = try Self.optionalInt(query.get("after"), name: "after", minimum: 0)
+        filter.parent = try Self.optionalInt(query.get("parent"), name: "parent", minimum: 1)
+        // A fan-out's children are listed when asked for, or when they (or their parent) are named by id.
+        filter.includeChildren =
+            try Self.optionalBool(query.get("includeChildren"), name: "includeChildren")
+            ?? (filter.parent != nil || !filter.ids.isEmpty)
         if let session = query.get("session") {
             filter.session = session
             filter.reader = try await coordinator.useSession(session)

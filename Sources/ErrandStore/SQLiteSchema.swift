@@ -108,6 +108,10 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v6: hosts of fan-out output") { db in
+            // A fan-out parent stores its children's output merged, each chunk labelled with its host.
+            try db.execute(sql: "ALTER TABLE output ADD COLUMN host TEXT")
+        }
         return migrator
     }
 }

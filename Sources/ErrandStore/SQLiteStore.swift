@@ -171,6 +171,13 @@ public final class SQLiteStore: Store {
                 clauses.append("job_name IN (\(Array(repeating: "?", count: query.jobs.count).joined(separator: ",")))")
                 arguments += StatementArguments(query.jobs)
             }
+            if let parent = query.parent {
+                clauses.append("parent_id = ?")
+                arguments += [parent]
+            }
+            if !query.includeChildren {
+                clauses.append("NOT (\(Self.isFanOutChildSQL))")
+            }
             if let session = query.session {
                 clauses.append("session_name = ?")
                 arguments += [session]
@@ -269,10 +276,10 @@ public final class SQLiteStore: Store {
         guard let last = chunks.last else { return }
         try await pool.write { db in
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO output (run_id, seq, stream, time, data) VALUES (?, ?, ?, ?, ?)")
+                sql: "INSERT INTO output (run_id, seq, stream, time, data, host) VALUES (?, ?, ?, ?, ?, ?)")
             for chunk in chunks {
                 try insert.execute(arguments: [
-                    runID, chunk.seq, chunk.stream.rawValue, chunk.time, Data(chunk.bytes),
+                    runID, chunk.seq, chunk.stream.rawValue, chunk.time, Data(chunk.bytes), chunk.host,
                 ])
             }
             try db.cachedStatement(sql: "UPDATE runs SET output_seq = MAX(output_seq, ?) WHERE id = ?")
@@ -400,15 +407,18 @@ public final class SQLiteStore: Store {
             endedAt: row["ended_at"], outputSeq: row["output_seq"], session: row["session_name"])
     }
 
+    /// A child of a fan-out: a remote run with a parent (a retry's parent is a run of its job, not remote).
+    static let isFanOutChildSQL = "parent_id IS NOT NULL AND type = '\(RunType.remoteJob.rawValue)'"
+
     private static func fetchOutput(_ db: Database, runID: Int64, after: Int64, limit: Int) throws -> [OutputChunk] {
         try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT seq, stream, time, data FROM output WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+            db.cachedStatement(sql: "SELECT seq, stream, time, data, host FROM output WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
             arguments: [runID, after, limit]
         ).map { row in
             let data: Data = row["data"]
             return OutputChunk(
                 seq: row["seq"], time: row["time"], stream: OutputChannel(rawValue: row["stream"]) ?? .output,
-                bytes: [UInt8](data))
+                bytes: [UInt8](data), host: row["host"])
         }
     }
 

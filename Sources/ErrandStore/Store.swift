@@ -167,13 +167,20 @@ public struct RunQuery: Sendable, Equatable {
     public var reader: String = Receiving.defaultReader
     /// Only the runs of this session.
     public var session: String?
+    /// Only the children of this run (a fan-out's).
+    public var parent: Int64?
+    /// False leaves out the children of fan-outs (as `Get-Job` does without `-IncludeChildJob`).
+    public var includeChildren = true
 
     public init(
         ids: [Int64] = [], names: [String] = [], states: [RunState] = [], hasMoreData: Bool? = nil,
         after: Int64? = nil, before: Int64? = nil, newest: Int? = nil, limit: Int? = nil,
-        reader: String = Receiving.defaultReader, jobs: [String] = [], session: String? = nil
+        reader: String = Receiving.defaultReader, jobs: [String] = [], session: String? = nil, parent: Int64? = nil,
+        includeChildren: Bool = true
     ) {
         self.session = session
+        self.parent = parent
+        self.includeChildren = includeChildren
         self.ids = ids
         self.jobs = jobs
         self.names = names

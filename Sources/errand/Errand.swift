@@ -19,7 +19,7 @@ struct Errand: AsyncParsableCommand {
             """,
         version: ErrandVersion.current,
         subcommands: [
-            ServeCommand.self, StartCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
+            ServeCommand.self, StartCommand.self, InvokeCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
             StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, SessionCommand.self, VersionCommand.self,
             ScheduleCommand.self, TokenCommand.self, HostCommand.self,
         ]

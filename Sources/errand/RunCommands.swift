@@ -74,8 +74,11 @@ struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get", abstract: "List runs (Get-Job).",
         discussion: """
-            Arguments that are numbers are run ids; others are names, with * and ? wildcards. With             --session (or ERRAND_SESSION) only the session's runs are listed, HasMoreData as the session sees it.
-            Examples: errand get --state Running; errand get --session deploys
+            Arguments that are numbers are run ids; others are names, with * and ? wildcards. With \
+            --session (or ERRAND_SESSION) only the session's runs are listed, HasMoreData as the session sees it.
+            The children of fan-outs (`errand invoke`) are left out unless --include-children or \
+            --parent is given, or they are named by id.
+            Examples: errand get --state Running; errand get --session deploys; errand get --parent 12
             """)
 
     @OptionGroup var client: ClientOptions
@@ -99,10 +102,18 @@ struct GetCommand: AsyncParsableCommand {
     @Option(help: "Only runs with an id above this one.")
     var after: Int64?
 
+    @Flag(help: "Also list the children of fan-outs (one per host; Get-Job -IncludeChildJob).")
+    var includeChildren = false
+
+    @Option(help: ArgumentHelp("Only the children of this fan-out run.", valueName: "ID"))
+    var parent: Int64?
+
     func run() async throws {
         let ids = selectors.compactMap { Int64($0) }
         let names = selectors.filter { Int64($0) == nil }
         var filters: [(String, String)] = state.map { ("state", $0) }
+        if includeChildren { filters.append(("includeChildren", "true")) }
+        if let parent { filters.append(("parent", String(parent))) }
         if let newest { filters.append(("newest", String(newest))) }
         if let hasMoreData { filters.append(("hasMoreData", String(hasMoreData))) }
         if let before { filters.append(("before", String(before))) }
@@ -120,7 +131,7 @@ struct GetCommand: AsyncParsableCommand {
         let runs = found.values.sorted { $0.id < $1.id }
         if client.json { try Terminal.printJSON(runs) } else if !runs.isEmpty { Terminal.write(Terminal.runTable(runs)) }
         // Like Get-Job: what was found is printed; each id or name that matched nothing is an error.
-        guard filters.isEmpty && scope.isEmpty else { return }
+        guard filters.allSatisfy({ $0.0 == "includeChildren" }) && scope.isEmpty else { return }
         let missing = ids.filter { id in !runs.contains { $0.id == id } }
         if !missing.isEmpty {
             throw ErrandError.notFound("no run with id \(missing.map(String.init).joined(separator: ", "))")
@@ -145,7 +156,8 @@ struct ReceiveCommand: AsyncParsableCommand {
         commandName: "receive", abstract: "Print output not yet received, Output on stdout and Error on stderr (Receive-Job).",
         discussion: """
             Each receive moves the run's cursor past what it printed, so the next one prints only newer \
-            output. Unlike PowerShell, nothing is deleted: `errand logs` always shows everything.             With --session (or ERRAND_SESSION) the session's own cursor is used (Receive-PSSession).
+            output. Unlike PowerShell, nothing is deleted: `errand logs` always shows everything. \
+            With --session (or ERRAND_SESSION) the session's own cursor is used (Receive-PSSession).
             Example: errand receive --session deploys 12 --wait
             """)
 
@@ -188,8 +200,9 @@ struct ReceiveCommand: AsyncParsableCommand {
         _ connection: ErrandClient, id: Int64, reader: String = "", session: String? = nil, keep: Bool, wait: Bool, json: Bool
     ) async throws -> Run {
         var page = try await connection.receive(id: id, reader: reader, session: session, keep: keep, wait: 0)
+        var logs = Terminal.StreamLogs()
         while true {
-            if json { Terminal.printLines(page.records) } else { Terminal.writeStreams(page.records) }
+            if json { Terminal.printLines(page.records) } else { Terminal.writeStreams(page.records, logs: &logs) }
             let caughtUp = page.records.count < 1000
             if caughtUp && (!wait || page.run.state.isFinished) { break }
             if keep {

@@ -3,6 +3,7 @@ import ErrandCore
 import ErrandDashboard
 import ErrandHost
 import ErrandJobs
+import ErrandRemote
 import ErrandServer
 import ErrandStore
 import Foundation
@@ -72,6 +73,12 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "DURATION"))
     var sessionIdleTimeout: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "The ssh client configuration for ssh:// fan-out hosts (default: $ERRAND_SSH_CONFIG, else the daemon user's ~/.ssh/config).",
+            valueName: "FILE"))
+    var sshConfig: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
@@ -110,7 +117,14 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ErrandError(.internal, "cannot open the database in \(dataDirectory): \(error)")
         }
-        let coordinator = RunCoordinator(store: store, configuration: hostConfiguration, logger: logger)
+        let sshConfigFile = sshConfig ?? environment["ERRAND_SSH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        if let sshConfigFile, !FileManager.default.isReadableFile(atPath: sshConfigFile) {
+            throw ErrandError.badRequest("cannot read the ssh config file \(sshConfigFile) (--ssh-config or ERRAND_SSH_CONFIG)")
+        }
+        let remote = RemoteLaunchers(
+            ssh: SSHCommandLine(configFile: sshConfigFile, controlDirectory: Self.sshControlDirectory(dataDirectory: dataDirectory)))
+        let coordinator = RunCoordinator(
+            store: store, configuration: hostConfiguration, remoteLaunchers: remote, logger: logger)
         try await coordinator.recover()
         var jobConfiguration = JobHostConfiguration(dataDirectory: URL(fileURLWithPath: dataDirectory))
         if let maxPackageBytes { jobConfiguration.packageLimits.maxArchiveBytes = maxPackageBytes }
@@ -181,6 +195,29 @@ struct ServeCommand: AsyncParsableCommand {
             return TLSConfiguration.makeServerConfiguration(
                 certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         }
+    }
+
+    /// Where ssh keeps the sockets of shared connections to ssh:// hosts: `DATA/ssh`, or a folder
+    /// in /tmp when that path is too long for a socket (108 bytes, with ssh's 40-byte name and a
+    /// 17-byte temporary suffix). Nil (no sharing) when neither can be made private.
+    static func sshControlDirectory(dataDirectory: String) -> String? {
+        let preferred = dataDirectory + "/ssh"
+        let candidates = preferred.utf8.count <= 48 ? [preferred] : ["/tmp/errand-ssh-\(getuid())"]
+        for directory in candidates {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let attributes = try FileManager.default.attributesOfItem(atPath: directory)
+                // A folder someone else made in /tmp could be a trap: only our own, private one will do.
+                guard (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == getuid(),
+                    ((attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777) & 0o077 == 0
+                else { continue }
+                return directory
+            } catch {
+                continue
+            }
+        }
+        return nil
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {

@@ -27,11 +27,23 @@ enum Terminal {
         write(text)
     }
 
-    /// Output records as they were: Output on stdout, Error on stderr.
-    static func writeStreams(_ records: [WireChunk]) {
+    /// Output records as they were: Output on stdout, Error on stderr; a fan-out's lines are
+    /// prefixed with their host. `logs` keeps each stream's line state across pages.
+    static func writeStreams(_ records: [WireChunk], logs: inout StreamLogs) {
         for record in records {
             let chunk = record.chunk
-            writeBytes(chunk.bytes, to: chunk.stream)
+            writeBytes(logs[chunk.stream].render(chunk), to: chunk.stream)
+        }
+    }
+
+    /// One ``PlainLog`` per stream (a line open on stdout does not hold up stderr's prefixes).
+    struct StreamLogs {
+        private var output = PlainLog()
+        private var error = PlainLog()
+
+        subscript(channel: OutputChannel) -> PlainLog {
+            get { channel == .output ? output : error }
+            set { if channel == .output { output = newValue } else { error = newValue } }
         }
     }
 
