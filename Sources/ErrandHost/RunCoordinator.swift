@@ -355,8 +355,7 @@ public actor RunCoordinator: Service {
         _ run: Run, environment: [String: String], remote: RemoteChild?
     ) throws(ErrandError) -> (any ProcessLauncher, LaunchSpec) {
         if let remote {
-            var told = environment.filter { $0.key.hasPrefix("ERRAND_") }
-            told["ERRAND_PARENT_RUN_ID"] = String(remote.parent)
+            let told = environment.filter { $0.key.hasPrefix("ERRAND_") }
             let spec = LaunchSpec(
                 executablePath: run.argv[0], arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: told,
                 workingDirectory: nil)

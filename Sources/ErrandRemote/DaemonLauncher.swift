@@ -23,7 +23,8 @@ struct DaemonLauncher: ProcessLauncher {
         do {
             remote = try await client.start(RunRequest(argv: [spec.argv0] + spec.arguments))
         } catch {
-            throw LaunchError("could not start the command on \(host.name) (\(url)): \(Self.message(error))")
+            let place = host.name == url ? url : "\(host.name) (\(url))"
+            throw LaunchError("could not start the command on \(place): \(Self.message(error))")
         }
         await started(RemoteRun(client: client, id: remote.id))
         if keepRemote {
