@@ -27,6 +27,7 @@ enum StoreContract {
         ("trimming output deletes the oldest chunks beyond the size kept", trimming),
         ("sessions are created once per name, updated, listed and deleted with their cursors", sessions),
         ("a session's runs are its job list; hasMoreData follows the session's cursor", sessionRuns),
+        ("a fan-out's children are listed by parent and left out when asked; output keeps its host", fanOut),
     ]
 
     static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
@@ -336,5 +337,30 @@ enum StoreContract {
         #expect(try await store.run(id: mine.id)?.session == nil)
         #expect(try await store.createSession(Session(name: "s1", createdAt: t0)))
         #expect(try await store.runs(RunQuery(session: "s1")).isEmpty)
+    }
+
+    static func fanOut(_ store: any Store) async throws {
+        var parentFields = newRun()
+        parentFields.type = .remoteJob
+        let parent = try await store.createRun(parentFields)
+        var childFields = newRun()
+        childFields.type = .remoteJob
+        childFields.parentId = parent.id
+        let children = [try await store.createRun(childFields), try await store.createRun(childFields)]
+        var retryFields = newRun()
+        retryFields.parentId = parent.id  // a retry: a parent, but not remote
+        let retry = try await store.createRun(retryFields)
+        #expect(try await store.runs(RunQuery(parent: parent.id)).map(\.id) == children.map(\.id) + [retry.id])
+        #expect(try await store.runs(RunQuery(includeChildren: false)).map(\.id) == [parent.id, retry.id])
+        #expect(try await store.runs(RunQuery()).count == 4)
+        #expect(try await store.run(id: children[0].id)?.isFanOutChild == true)
+        #expect(try await store.run(id: parent.id)?.isFanOutParent == true)
+        #expect(try await store.run(id: retry.id)?.isFanOutChild == false)
+
+        var labelled = chunk(1, "from a\n")
+        labelled.host = "a"
+        try await store.appendOutput(runID: parent.id, [labelled, chunk(2, "own\n")])
+        #expect(try await store.output(runID: parent.id, after: 0, limit: 10).map(\.host) == ["a", nil])
+        #expect(try await store.receive(runID: parent.id, reader: "", limit: 1)?.first?.host == "a")
     }
 }
