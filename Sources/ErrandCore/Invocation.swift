@@ -33,7 +33,9 @@ public struct InvokeRequest: Codable, Sendable, Equatable {
         }
         if argv.contains(where: { $0.contains("\0") }) { throw .badRequest("arguments cannot contain NUL bytes") }
         if let name { try Names.validate(name, what: "run name") }
-        guard !on.isEmpty else { throw .badRequest("say where to run it: --on HOST[,HOST…] (names from `errand host list`, URLs or ssh://user@host)") }
+        guard !on.isEmpty else {
+            throw .badRequest("say where to run it: --on HOST[,HOST…] (names from `errand host list`, URLs or ssh://user@host)")
+        }
         guard on.count <= Self.maxHosts else { throw .badRequest("at most \(Self.maxHosts) hosts per invocation, got \(on.count)") }
         if let throttleLimit, throttleLimit < 1 { throw .badRequest("throttle limit must be at least 1, got \(throttleLimit)") }
         var seen = Set<String>()

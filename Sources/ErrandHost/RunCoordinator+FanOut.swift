@@ -58,7 +58,8 @@ extension RunCoordinator {
             for id in children.keys {
                 remoteChildren.removeValue(forKey: id)
                 created.removeValue(forKey: id)
-                _ = try? await store.updateRun(id: id, RunUpdate(state: .failed, reason: "the fan-out could not be created", endedAt: now()))
+                _ = try? await store.updateRun(
+                    id: id, RunUpdate(state: .failed, reason: "the fan-out could not be created", endedAt: now()))
             }
             _ = try? await store.updateRun(
                 id: parent.id, RunUpdate(state: .failed, reason: "could not create its children: \(error)", endedAt: now()))

@@ -28,7 +28,9 @@ struct DaemonLauncher: ProcessLauncher {
         }
         await started(RemoteRun(client: client, id: remote.id))
         if keepRemote {
-            await output(.error, Array("errand: output kept on \(host.name) as run \(remote.id) (errand --host \(host.name) receive \(remote.id))\n".utf8))
+            await output(
+                .error,
+                Array("errand: output kept on \(host.name) as run \(remote.id) (errand --host \(host.name) receive \(remote.id))\n".utf8))
         }
         let ended = try await follow(remote.id, client: client, output: output)
         if !keepRemote {

@@ -44,7 +44,8 @@ struct FanOutRuleTests {
     func validation() throws {
         let hosts = [FanOutHost(name: "a", url: "http://127.0.0.1:7420"), FanOutHost(name: "s", url: "ssh://u@h")]
         let valid = try InvokeRequest(argv: ["uptime"], on: hosts).validated()
-        #expect(try valid.on.map { try $0.address() } == [.daemon(url: "http://127.0.0.1:7420"), .ssh(try SSHDestination(url: "ssh://u@h"))])
+        #expect(
+            try valid.on.map { try $0.address() } == [.daemon(url: "http://127.0.0.1:7420"), .ssh(try SSHDestination(url: "ssh://u@h"))])
         let cases: [(InvokeRequest, String)] = [
             (InvokeRequest(argv: [], on: hosts), "the command is empty"),
             (InvokeRequest(argv: ["x"], on: []), "say where to run it"),

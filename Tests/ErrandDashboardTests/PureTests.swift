@@ -32,6 +32,17 @@ struct PureTests {
         #expect(assembler.lines.map { ($0.stream == .error ? "e:" : "o:") + $0.text } == expected)
     }
 
+    @Test("a fan-out's lines carry their host, and another host's chunk never continues a line")
+    func hostLines() {
+        var assembler = OutputLines()
+        for (index, (host, text)) in [("a", "one\nhal"), ("b", "other\n"), ("a", "f\n")].enumerated() {
+            var chunk = Self.chunk(Int64(index + 1), .output, text)
+            chunk.host = host
+            assembler.append(chunk)
+        }
+        #expect(assembler.lines.map(\.text) == ["[a] one", "[a] hal", "[b] other", "[a] f"])
+    }
+
     @Test("form bodies decode like browsers encode them")
     func forms() {
         let form = FormBody("csrf=abc&arg=hello+world&arg=a%26b%3Dc&empty=&flag")

@@ -135,7 +135,9 @@ struct FanOutTests {
 
         // JSON records carry the host; each child also has its own output.
         let records = try await fleet.run(["receive", String(parent.id), "--keep", "--reader", "json", "--json"])
-        let decoded = try records.stdout.split(separator: "\n").map { try JSONCoding.decoder().decode(OutputLine.self, from: Data($0.utf8)) }
+        let decoded = try records.stdout.split(separator: "\n").map {
+            try JSONCoding.decoder().decode(OutputLine.self, from: Data($0.utf8))
+        }
         #expect(Set(decoded.compactMap(\.host)) == ["a", "b", sshHost])
         #expect(try await fleet.run(["receive", String(children[0].id)]).stdout.contains(hostname))
 

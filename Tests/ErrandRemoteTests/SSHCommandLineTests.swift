@@ -48,7 +48,9 @@ struct SSHCommandLineTests {
     func markerFilter() {
         var filter = SSHMarkerFilter()
         #expect(filter.filter(.output, Array("out\n".utf8)) == Array("out\n".utf8))
-        #expect(filter.filter(.error, Array("Warning: Permanently added 'x'\nerrand-ssh".utf8)) == Array("Warning: Permanently added 'x'\n".utf8))
+        #expect(
+            filter.filter(.error, Array("Warning: Permanently added 'x'\nerrand-ssh".utf8))
+                == Array("Warning: Permanently added 'x'\n".utf8))
         #expect(filter.remoteGroup == nil)
         #expect(filter.filter(.error, Array("-pgid 4242\nerr 1\n".utf8)) == Array("err 1\n".utf8))
         #expect(filter.remoteGroup == 4242)

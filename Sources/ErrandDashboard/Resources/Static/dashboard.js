@@ -83,7 +83,7 @@ function tail(output) {
   const live = document.getElementById("live");
   const empty = document.getElementById("no-output");
   let after = output.dataset.after || "0";
-  let openStream = null; // the stream whose last line has no newline yet (same rule as the server)
+  let openKey = null; // the stream (and host) whose last line has no newline yet (same rule as the server)
   const events = new EventSource(`/api/v1/runs/${id}/events?after=${after}`);
 
   const atBottom = () => output.scrollHeight - output.scrollTop - output.clientHeight < 40;
@@ -106,17 +106,20 @@ function tail(output) {
     const pieces = text.split("\n");
     const endsLine = pieces[pieces.length - 1] === "";
     if (endsLine) pieces.pop();
+    // A fan-out's lines start with their host; only the same host's chunk continues a line.
+    const key = chunk.stream + "\u0000" + (chunk.host || "");
+    const label = chunk.host ? `[${chunk.host}] ` : "";
     if (pieces.length === 0) {
-      if (openStream === chunk.stream) openStream = null; else addLine(chunk.stream, chunk.time, "");
+      if (openKey === key) openKey = null; else addLine(chunk.stream, chunk.time, label);
     } else {
       let start = 0;
       const last = output.lastElementChild;
-      if (openStream === chunk.stream && last) {
+      if (openKey === key && last) {
         last.append(document.createTextNode(pieces[0]));
         start = 1;
       }
-      for (let i = start; i < pieces.length; i++) addLine(chunk.stream, chunk.time, pieces[i]);
-      openStream = endsLine ? null : chunk.stream;
+      for (let i = start; i < pieces.length; i++) addLine(chunk.stream, chunk.time, label + pieces[i]);
+      openKey = endsLine ? null : key;
     }
     // Keep the page light on a chatty run: the same cap as the server's (the log has everything).
     while (output.childElementCount > 5000) output.firstElementChild.remove();
