@@ -70,6 +70,9 @@ public struct FanOutHost: Codable, Sendable, Equatable {
         guard !name.isEmpty, !name.contains(","), name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F }) else {
             throw .badRequest("invalid host label '\(name)': no spaces, commas or control characters")
         }
+        if let token, token.isEmpty || !token.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) {
+            throw .badRequest("host '\(name)': the token must be printable ASCII without spaces")
+        }
         if url.lowercased().hasPrefix("ssh://") { return .ssh(try SSHDestination(url: url)) }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty

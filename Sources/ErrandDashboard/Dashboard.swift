@@ -77,12 +77,15 @@ public struct Dashboard: Sendable {
             guard let parsed = RunState(userInput: text) else { throw ErrandError.badRequest("unknown state '\(text)'") }
             state = parsed
         }
-        var filter = RunQuery(newest: RunsPage.shown)
+        // A fan-out's children are listed under their parent (`?parent=ID`, linked from its run page).
+        let parent = try query.get("parent").flatMap { $0.isEmpty ? nil : $0 }.map(Self.runID)
+        var filter = RunQuery(newest: RunsPage.shown, parent: parent, includeChildren: parent != nil)
         if !name.isEmpty { filter.names = [name.contains("*") || name.contains("?") ? name : "*\(name)*"] }
         if let state { filter.states = [state] }
         let runs = try await coordinator.runs(filter)
         let page = RunsPage(
-            chrome: chrome("Runs", .runs), runs: runs, state: state, name: name, back: request.uri.path + Self.queryPart(request))
+            chrome: chrome("Runs", .runs), runs: runs, state: state, name: name, parent: parent,
+            back: request.uri.path + Self.queryPart(request))
         return html(try assets.render(page, template: "runs"))
     }
 

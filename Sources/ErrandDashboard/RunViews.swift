@@ -54,22 +54,26 @@ struct RunsPage: Sendable {
     var filtered: Bool
     var empty: Bool
     var summary: String
+    /// The fan-out whose children these are.
+    var parent: String?
     /// Where the stop/remove forms come back to (this page with its filters).
     var back: String
 
     static let shown = 200
 
-    init(chrome: Chrome, runs: [Run], state: RunState?, name: String, back: String) {
+    init(chrome: Chrome, runs: [Run], state: RunState?, name: String, parent: Int64? = nil, back: String) {
         self.chrome = chrome
         rows = runs.reversed().map(RunRow.init)  // newest first
         states =
             [Option(value: "", label: "Any state", selected: state == nil)]
             + RunState.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0 == state) }
         self.name = name
-        filtered = state != nil || !name.isEmpty
+        filtered = state != nil || !name.isEmpty || parent != nil
         empty = runs.isEmpty
         let count = runs.count == 1 ? "1 run" : "\(runs.count) runs"
         summary = runs.count >= Self.shown ? "the newest \(Self.shown) runs" : count
+        if let parent { summary += ", children of fan-out run \(parent)" }
+        self.parent = parent.map(String.init)
         self.back = back
     }
 }
@@ -184,6 +188,12 @@ struct RunPage: Sendable {
     static func facts(_ run: Run, now: Date) -> [Fact] {
         var facts = [Fact(label: "Command", value: run.command, mono: true, wide: true)]
         if let job = run.job { facts.append(Fact(label: "Job", value: job, href: "/jobs/\(PathText.escape(job))")) }
+        if run.isFanOutParent {
+            facts.append(Fact(label: "Children", value: "one run per host", href: "/runs?parent=\(run.id)"))
+        }
+        if run.isFanOutChild, let parent = run.parentId {
+            facts.append(Fact(label: "Fan-out", value: "run \(parent)", href: "/runs/\(parent)"))
+        }
         facts += [
             Fact(label: "Trigger", value: TriggerText.of(run)),
             Fact(label: "Type", value: run.type.rawValue),

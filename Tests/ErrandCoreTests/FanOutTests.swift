@@ -54,6 +54,7 @@ struct FanOutRuleTests {
             (InvokeRequest(argv: ["x"], on: hosts, name: "1"), "run name"),
             (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "f", url: "ftp://h")]), "not an http(s):// daemon URL"),
             (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "a,b", url: "http://h")]), "invalid host label"),
+            (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "t", url: "http://h", token: "a\r\nX-Evil: 1")]), "printable ASCII"),
         ]
         for (request, message) in cases {
             #expect {

@@ -71,6 +71,35 @@ struct PageTests {
         }
     }
 
+    @Test("a fan-out's page links its children, which the runs page lists only under their parent, labelled output included")
+    func fanOut() async throws {
+        try await withDashboard { client, coordinator, _ in
+            let parent = try await coordinator.invoke(
+                InvokeRequest(argv: ["true"], on: [FanOutHost(name: "gone", url: "http://127.0.0.1:1")], name: "fan"))
+            let (done, _) = try await coordinator.wait(ids: [parent.id], any: false, timeout: .seconds(20))
+            #expect(done)
+            let child = try #require(try await coordinator.runs(RunQuery(parent: parent.id)).first)
+            try await client.execute(uri: "/runs/\(parent.id)", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"href="/runs?parent=\#(parent.id)""#))
+                #expect(html.contains("[gone] errand: could not start the command on gone"))
+            }
+            try await client.execute(uri: "/runs/\(child.id)", method: .get) { response in
+                #expect(String(buffer: response.body).contains(#"href="/runs/\#(parent.id)""#))
+            }
+            try await client.execute(uri: "/runs", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"href="/runs/\#(parent.id)""#))
+                #expect(!html.contains(#"href="/runs/\#(child.id)""#))
+            }
+            try await client.execute(uri: "/runs?parent=\(parent.id)", method: .get) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"href="/runs/\#(child.id)""#))
+                #expect(html.contains("children of fan-out run \(parent.id)"))
+            }
+        }
+    }
+
     @Test("every page sets the CSRF cookie and puts the token in its forms")
     func tokenOnPages() async throws {
         try await withDashboard { client, coordinator, _ in

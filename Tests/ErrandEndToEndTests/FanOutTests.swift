@@ -118,7 +118,8 @@ struct FanOutTests {
 
         let received = try await fleet.run(["receive", String(parent.id)])
         #expect(received.status == 0, "\(received.stderr)")
-        let hostname = ProcessInfo.processInfo.hostName
+        // What the command's own `hostname` prints here (every host of the test is this machine).
+        let hostname = try await runProgram(try #require(which("hostname")), []).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         var lines = received.stdout.split(separator: "\n").map(String.init)
         for label in ["a", "b", sshHost] {
             #expect(lines.contains("[\(label)] \(hostname)"), "no hostname from \(label) in \(received.stdout)")
