@@ -254,6 +254,33 @@ def section_api(d):
     ]
 
 
+def section_fanout(d):
+    h, w = d["daemons"], d["wide"]
+    lines = [
+        "## 8. Fan-out",
+        f"`errand invoke` of `echo hello` on {d['hosts']} local daemons (plain HTTP on loopback), timed from the POST to the "
+        "parent's end (every child's output copied into the invoking daemon and removed on its host), next to doing the "
+        f"same by hand: one thread per host starts the run there, waits and reads its output. {d['rounds']} rounds each, "
+        "alternating.", "",
+        "| | median ms | min | max |", "|---|---:|---:|---:|",
+        f"| errand invoke | {h['errand_invoke']['median_ms']} | {h['errand_invoke']['min_ms']} | {h['errand_invoke']['max_ms']} |",
+        f"| by hand | {h['by_hand']['median_ms']} | {h['by_hand']['min_ms']} | {h['by_hand']['max_ms']} |",
+        "", f"Ratio {h['ratio']} (the invocation adds a parent, a second copy of the output and a remote delete).", "",
+        f"Wide: one invocation with {d['wide_children']:,} children (labels for one daemon) at throttle limit 32: "
+        f"{w['errand_children_per_s']:,} children/s, next to {w['by_hand_runs_per_s']:,} runs/s started by hand on that "
+        f"daemon from 32 threads (ratio {w['ratio']}).",
+    ]
+    if "ssh" in d:
+        s = d["ssh"]
+        lines += ["", f"SSH: `true` on one ssh:// host (a local sshd) through the daemon: median {s['errand_invoke']['median_ms']} ms, "
+                  f"next to the system ssh over the same kind of shared connection: {s['ssh_shared_connection']['median_ms']} ms "
+                  f"(ratio {s['ratio']})."]
+    else:
+        lines += ["", f"SSH: not measured ({d.get('ssh_skipped', 'skipped')})."]
+    lines += ["", "Goal: none set in issue 7; these figures say what the convenience costs."]
+    return lines
+
+
 def section_profile(p):
     lines = ["## Profile of the daemon during one dispatch round",
              f"`perf record -e cpu-clock -F 999 -g -p PID` while {p['runs']:,} runs went through the daemon "
@@ -290,7 +317,7 @@ def markdown(results):
         if key in w:
             out += fn(w[key]) + [""]
     for key, fn in (("schedules", section_schedules), ("continuous", section_continuous), ("idle", section_idle),
-                    ("api", section_api)):
+                    ("api", section_api), ("fanout", section_fanout)):
         if key in w:
             out += fn(w[key]) + [""]
     if results.get("profile", {}).get("by_object"):

@@ -17,6 +17,7 @@ import api  # noqa: E402
 import capture  # noqa: E402
 import continuous  # noqa: E402
 import dispatch  # noqa: E402
+import fanout  # noqa: E402
 import idle  # noqa: E402
 import latency  # noqa: E402
 import perfprofile as profiling  # noqa: E402
@@ -26,12 +27,14 @@ import schedules  # noqa: E402
 FULL = {"dispatch_runs": 5000, "dispatch_rounds": 3, "latency_runs": 1000, "capture_bytes": 1 << 30,
         "capture_rounds": 1, "idle_seconds": 30, "api_history": 100_000, "api_seconds": 10,
         "schedules_jobs": 10_000, "schedules_seconds": 180, "schedules_idle_seconds": 30, "schedules_every_second": 0,
-        "schedules_in_place": 0, "schedules_deploy_connections": 4, "continuous_trials": 5, "continuous_seconds": 60}
+        "schedules_in_place": 0, "schedules_deploy_connections": 4, "continuous_trials": 5, "continuous_seconds": 60,
+        "fanout_hosts": 4, "fanout_rounds": 20, "fanout_wide": 1000}
 SMOKE = {"dispatch_runs": 60, "dispatch_rounds": 1, "latency_runs": 20, "capture_bytes": 4 << 20,
          "capture_rounds": 1, "idle_seconds": 2, "api_history": 2000, "api_seconds": 1,
          "schedules_jobs": 20, "schedules_seconds": 4, "schedules_idle_seconds": 1, "schedules_every_second": 1,
-         "schedules_in_place": 0, "schedules_deploy_connections": 2, "continuous_trials": 1, "continuous_seconds": 2}
-WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api")
+         "schedules_in_place": 0, "schedules_deploy_connections": 2, "continuous_trials": 1, "continuous_seconds": 2,
+         "fanout_hosts": 2, "fanout_rounds": 2, "fanout_wide": 20}
+WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api", "fanout")
 
 
 class Context:
@@ -131,6 +134,8 @@ def main():
         w["idle"] = idle.run(ctx, sizes["idle_seconds"])
     if "api" in chosen:
         w["api"] = api.run(ctx, sizes["api_history"], sizes["api_seconds"])
+    if "fanout" in chosen:
+        w["fanout"] = fanout.run(ctx, sizes["fanout_hosts"], sizes["fanout_rounds"], sizes["fanout_wide"])
     results["machine"]["load_after"] = os.getloadavg()[0]
     os.makedirs(args.out, exist_ok=True)
     merge_previous(results, os.path.join(args.out, "benchmarks.json"))
