@@ -38,7 +38,11 @@ public struct ErrandClient: Sendable {
 
     /// Fans a command out to other hosts: returns the parent run, created in the daemon asked.
     public func invoke(_ request: InvokeRequest) async throws -> Run {
-        try await send(.POST, "/api/v1/invocations", body: request)
+        do {
+            return try await send(.POST, "/api/v1/invocations", body: request)
+        } catch let error as ErrandError where error.code == .notFound {
+            throw ErrandError(.notFound, "the daemon at \(baseURL) cannot fan out (it is older than this client): \(error.message)")
+        }
     }
 
     public func runs(_ query: [(String, String)] = []) async throws -> [Run] {

@@ -79,6 +79,9 @@ public struct FanOutHost: Codable, Sendable, Equatable {
         else {
             throw .badRequest("host '\(name)': '\(url)' is not an http(s):// daemon URL or an ssh://user@host address")
         }
+        guard components.user == nil && components.password == nil else {
+            throw .badRequest("host '\(name)': put no user or password in the URL (it would show as the label); give a token")
+        }
         return .daemon(url: url)
     }
 }

@@ -7,7 +7,11 @@ import Logging
 struct FanOut {
     var children: [Int64: RunState]
     /// Each child's host label.
-    let hosts: [Int64: String]
+    var hosts: [Int64: String]
+    /// True while `invoke` is still creating children (the parent cannot end before it is done).
+    var creating = true
+    /// Why the fan-out could not be created in full (the parent then ends `Failed`).
+    var failure: String?
     let capture: OutputCapture
     /// One element per child that ended.
     let childEnds: AsyncStream<Void>
@@ -26,6 +30,10 @@ extension RunCoordinator {
     /// its location the hosts) and one child run per host, queued in a throttle group of their own so
     /// that at most `throttleLimit` reach their hosts at once. A child that cannot reach its host
     /// fails alone; the parent ends when every child has, in the state ``FanOutState`` gives.
+    ///
+    /// The parent is supervised from the moment it exists, and each child is queued as soon as it is
+    /// created, so a stop (or a shutdown) in the middle of a long creation finds every run it must stop;
+    /// once the parent is asked to stop, no further child is created.
     public func invoke(_ request: InvokeRequest, trigger: TriggerKind = .manual, triggerDetail: String? = nil) async throws
         -> Run
     {
@@ -37,48 +45,59 @@ extension RunCoordinator {
                 name: request.name, type: .remoteJob, argv: request.argv, throttleGroup: "fan-out",
                 instance: request.on.map(\.name).joined(separator: ","), trigger: trigger, createdAt: createdAt,
                 triggerDetail: triggerDetail))
-        let group = Self.throttleGroup(ofFanOut: parent.id)
-        var children: [Int64: RunState] = [:]
-        var hosts: [Int64: String] = [:]
-        do {
-            parent.startedAt = now()
-            parent.state = .running
-            try await store.updateRun(id: parent.id, RunUpdate(state: .running, startedAt: parent.startedAt))
-            for host in request.on {
-                let child = try await store.createRun(
-                    NewRun(
-                        type: .remoteJob, argv: request.argv, throttleGroup: group, instance: host.name, trigger: trigger,
-                        parentId: parent.id, createdAt: createdAt, triggerDetail: "fan-out run \(parent.id) on \(host.name)"))
-                children[child.id] = .notStarted
-                hosts[child.id] = host.name
-                remoteChildren[child.id] = RemoteChild(host: host, parent: parent.id, keepRemote: request.keepRemote ?? false)
-                created[child.id] = (child, [:])
-            }
-        } catch {
-            for id in children.keys {
-                remoteChildren.removeValue(forKey: id)
-                created.removeValue(forKey: id)
-                _ = try? await store.updateRun(
-                    id: id, RunUpdate(state: .failed, reason: "the fan-out could not be created", endedAt: now()))
-            }
+        guard acceptingRuns else {
+            // Shutdown began while the parent was being written: it never starts.
             _ = try? await store.updateRun(
-                id: parent.id, RunUpdate(state: .failed, reason: "could not create its children: \(error)", endedAt: now()))
-            throw error
+                id: parent.id, RunUpdate(state: .stopped, reason: StopCause.shutdown.reason, endedAt: now()))
+            throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly")
         }
+        let group = Self.throttleGroup(ofFanOut: parent.id)
+        throttle.setLimit(request.throttleLimit ?? InvokeRequest.defaultThrottleLimit, for: group)
         let (childEnds, noteChildEnd) = AsyncStream<Void>.makeStream()
         fanOuts[parent.id] = FanOut(
-            children: children, hosts: hosts,
+            children: [:], hosts: [:],
             capture: OutputCapture(runID: parent.id, lastSeq: 0, store: store, hub: hub, now: now, logger: logger),
             childEnds: childEnds, noteChildEnd: noteChildEnd)
         var entry = ActiveRun()
-        entry.state = .running
-        entry.startedAt = parent.startedAt
+        entry.startedAt = now()
         active[parent.id] = entry
         launchQueue.yield(parent.id)
-        hub.publish(.state(runID: parent.id, state: .running))
-        throttle.setLimit(request.throttleLimit ?? InvokeRequest.defaultThrottleLimit, for: group)
-        for id in children.keys.sorted() { throttle.enqueue(id, group: group) }
-        dispatch()
+        defer {
+            fanOuts[parent.id]?.creating = false
+            fanOuts[parent.id]?.noteChildEnd.yield()  // the supervisor looks again: creation is over
+        }
+
+        parent.startedAt = entry.startedAt
+        parent.state = .running
+        do {
+            try await store.updateRun(id: parent.id, RunUpdate(state: .running, startedAt: parent.startedAt))
+            if active[parent.id]?.stopCause == nil {
+                active[parent.id]?.state = .running
+                hub.publish(.state(runID: parent.id, state: .running))
+            }
+            for host in request.on {
+                guard active[parent.id]?.stopCause == nil else { break }
+                let child = try await store.createRun(
+                    NewRun(
+                        name: parent.name, type: .remoteJob, argv: request.argv, throttleGroup: group, instance: host.name,
+                        trigger: trigger, parentId: parent.id, createdAt: createdAt,
+                        triggerDetail: "fan-out run \(parent.id) on \(host.name)"))
+                fanOuts[parent.id]?.children[child.id] = .notStarted
+                fanOuts[parent.id]?.hosts[child.id] = host.name
+                remoteChildren[child.id] = RemoteChild(host: host, parent: parent.id, keepRemote: request.keepRemote ?? false)
+                if active[parent.id]?.stopCause != nil {
+                    // Stopped while this child was being written: it never starts.
+                    try await recordStoppedWhileQueued(child.id, cause: .parent(parent.id))
+                    break
+                }
+                created[child.id] = (child, [:])
+                throttle.enqueue(child.id, group: group)
+                dispatch()
+            }
+        } catch {
+            fanOuts[parent.id]?.failure = "could not create its children: \(error)"
+            throw error
+        }
         return parent
     }
 
@@ -112,15 +131,31 @@ extension RunCoordinator {
     }
 
     private func childrenFinished(_ id: Int64) -> Bool {
-        fanOuts[id]?.children.values.allSatisfy(\.isFinished) ?? true
+        guard let fanOut = fanOuts[id] else { return true }
+        return !fanOut.creating && fanOut.children.values.allSatisfy(\.isFinished)
     }
 
+    /// Stops every unfinished child. The queued ones leave the queue first, all at once, so that
+    /// none of them is launched while the others are being stopped.
     private func stopChildren(of id: Int64, grace: Duration) async {
         let unfinished = fanOuts[id]?.children.filter { !$0.value.isFinished }.keys.sorted() ?? []
+        let dequeued = unfinished.filter { throttle.cancel($0) }
+        let launched = unfinished.filter { !dequeued.contains($0) }
         await withTaskGroup(of: Void.self) { group in
-            for child in unfinished {
+            for child in dequeued {
+                group.addTask { await self.stopDequeuedChild(child, cause: .parent(id)) }
+            }
+            for child in launched {
                 group.addTask { _ = try? await self.requestStop(child, grace: grace, cause: .parent(id)) }
             }
+        }
+    }
+
+    private func stopDequeuedChild(_ id: Int64, cause: StopCause) async {
+        do {
+            try await recordStoppedWhileQueued(id, cause: cause)
+        } catch {
+            logger.error("could not record the stop of run \(id): \(error)")
         }
     }
 
@@ -128,19 +163,17 @@ extension RunCoordinator {
         guard let fanOut = fanOuts.removeValue(forKey: id) else { return finishBookkeeping(id) }
         fanOut.noteChildEnd.finish()
         let cause = active[id]?.stopCause
-        let state = FanOutState.parent(children: Array(fanOut.children.values), stopRequested: cause != nil)
+        var state = FanOutState.parent(children: Array(fanOut.children.values), stopRequested: cause != nil)
         var reason: String?
-        switch state {
-        case .failed:
-            let failed = fanOut.children.filter { $0.value == .failed }.keys.sorted().compactMap { fanOut.hosts[$0] }
-            reason = "\(failed.count) of \(fanOut.children.count) hosts failed: \(failed.joined(separator: ", "))"
-        case .stopped:
-            reason = cause?.reason
-        default:
-            break
+        if let failure = fanOut.failure {
+            state = .failed
+            reason = failure
+        } else {
+            reason = Self.reason(for: state, fanOut: fanOut, cause: cause)
         }
         let endedAt = now()
         let startedAt = active[id]?.startedAt
+        active[id]?.state = state  // a stop arriving now records nothing
         do {
             try await store.updateRun(id: id, RunUpdate(state: state, reason: reason, endedAt: endedAt))
         } catch {
@@ -150,5 +183,18 @@ extension RunCoordinator {
         finishBookkeeping(id)
         hub.publish(.state(runID: id, state: state))
         await ended(RunEnd(id: id, job: nil, state: state, startedAt: startedAt, endedAt: endedAt))
+    }
+
+    /// The parent's reason: which hosts failed, or why it was stopped.
+    private static func reason(for state: RunState, fanOut: FanOut, cause: StopCause?) -> String? {
+        switch state {
+        case .failed:
+            let failed = fanOut.children.filter { $0.value == .failed }.keys.sorted().compactMap { fanOut.hosts[$0] }
+            return "\(failed.count) of \(fanOut.children.count) hosts failed: \(failed.joined(separator: ", "))"
+        case .stopped:
+            return cause?.reason
+        default:
+            return nil
+        }
     }
 }

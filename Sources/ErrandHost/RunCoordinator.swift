@@ -261,6 +261,8 @@ public actor RunCoordinator: Service {
 
     /// Hands every run that may start now to the service's task group.
     func dispatch() {
+        // Shutting down: what is queued stays queued (and is queued again after the restart).
+        guard acceptingRuns else { return }
         for id in throttle.takeStartable() {
             active[id] = ActiveRun()
             launchQueue.yield(id)
@@ -277,13 +279,15 @@ public actor RunCoordinator: Service {
         let environment: [String: String]
         do {
             guard let (found, env) = try await launchDetails(id) else {
-                return finishBookkeeping(id)
+                finishBookkeeping(id)
+                return childEnded(RunEnd(id: id, job: nil, state: .failed, endedAt: now()))
             }
             run = found
             environment = env
         } catch {
             logger.error("could not load run \(id): \(error)")
-            return finishBookkeeping(id)
+            finishBookkeeping(id)
+            return childEnded(RunEnd(id: id, job: nil, state: .failed, endedAt: now()))
         }
 
         var env = environment
@@ -385,7 +389,7 @@ public actor RunCoordinator: Service {
         var state = RunState.running
         if active[id]?.stopCause != nil {
             // A stop came while the process was being launched.
-            await work.terminate()
+            await work.terminate(grace: stopGrace(of: id))
             state = .stopping
         }
         let startedAt = now()
@@ -427,7 +431,7 @@ public actor RunCoordinator: Service {
                 let stamp = ISO8601DateFormatter().string(from: now()) + "\n"
                 _ = FileManager.default.createFile(atPath: path, contents: Data(stamp.utf8))
             }
-            await active[id]?.work?.terminate()
+            await active[id]?.work?.terminate(grace: grace)
             do { try await Task.sleep(for: grace) } catch { return }
             if let work = active[id]?.work {
                 logger.info("run \(id) did not stop within its grace; sending SIGKILL")
@@ -454,6 +458,8 @@ public actor RunCoordinator: Service {
             // A run whose launch failed never left NotStarted; the machine takes it from there.
             let current = active[id]?.state ?? .running
             let state = current.next(after: transition) ?? (transition == .confirmStop ? .stopped : .failed)
+            // From here a stop request records nothing (it would overwrite the final state).
+            active[id]?.state = state
             let endedAt = now()
             let startedAt = active[id]?.startedAt
             try await store.updateRun(
@@ -511,33 +517,48 @@ public actor RunCoordinator: Service {
         return try await existingRun(id)
     }
 
-    /// Asks a run to stop; false when it had already finished.
+    /// Asks a run to stop; false when it had already finished. Whether the run is running or queued
+    /// is decided before the first suspension, so a queued run cannot be launched unseen meanwhile.
     @discardableResult
     func requestStop(_ id: Int64, grace: Duration, cause: StopCause) async throws -> Bool {
         if var entry = active[id] {
             if entry.stopCause == nil { entry.stopCause = cause }
-            // Launching (no process yet): `didLaunch` sends the SIGTERM and records Stopping.
+            // Launching (no process yet): `didLaunch` sends the SIGTERM and records Stopping. Ending
+            // (its final state is being written): nothing to record.
             let recordStopping = entry.state == .running
             if recordStopping { entry.state = .stopping }
             active[id] = entry
+            entry.requestStop.yield(grace)
             if recordStopping {
                 try await store.updateRun(id: id, RunUpdate(state: .stopping))
                 hub.publish(.state(runID: id, state: .stopping))
             }
-            entry.requestStop.yield(grace)
             return true
         }
-        let run = try await existingRun(id)
-        guard !run.state.isFinished else { return false }
-        if run.state == .notStarted, throttle.cancel(id) {
-            created.removeValue(forKey: id)
-            limits.removeValue(forKey: id)
-            let endedAt = now()
-            try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: endedAt))
-            hub.publish(.state(runID: id, state: .stopped))
-            await ended(RunEnd(id: id, job: run.job, state: .stopped, endedAt: endedAt))
+        if throttle.cancel(id) {
+            try await recordStoppedWhileQueued(id, cause: cause)
+            return true
         }
-        return true
+        return try await !existingRun(id).state.isFinished
+    }
+
+    /// A queued run was taken out of its queue: it ends `Stopped`. Whoever follows its end hears of it
+    /// even when the store cannot be written (a fan-out parent would wait for it forever).
+    func recordStoppedWhileQueued(_ id: Int64, cause: StopCause) async throws {
+        let known = created.removeValue(forKey: id)?.0
+        limits.removeValue(forKey: id)
+        let endedAt = now()
+        var failure: (any Error)?
+        do {
+            try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: endedAt))
+        } catch {
+            failure = error
+        }
+        hub.publish(.state(runID: id, state: .stopped))
+        var job = known?.job
+        if known == nil { job = (try? await store.run(id: id))?.job }
+        await ended(RunEnd(id: id, job: job, state: .stopped, endedAt: endedAt))
+        if let failure { throw failure }
     }
 
     /// Deletes a finished run and its output (a fan-out parent with its children). An unfinished run
@@ -549,7 +570,10 @@ public actor RunCoordinator: Service {
                 throw ErrandError.conflict(
                     "run \(id) is \(run.state.rawValue); stop it first (errand stop \(id)) or remove it with --force")
             }
-            _ = try await stop(id: id, grace: .seconds(2), cause: .user)
+            let stopped = try await stop(id: id, grace: .seconds(2), cause: .user)
+            guard stopped.state.isFinished else {
+                throw ErrandError.conflict("run \(id) is still \(stopped.state.rawValue) after being stopped; try again shortly")
+            }
         }
         if run.isFanOutParent {
             for child in try await store.runs(RunQuery(parent: id)) {

@@ -93,9 +93,10 @@ struct RemoteRun: LaunchedWork {
 
     var localGroup: ProcessGroup? { nil }
 
-    func terminate() async {
+    func terminate(grace: Duration) async {
         // The remote stop answers once the run has stopped; the coordinator does not wait for it here.
-        Task { [client, id] in _ = try? await client.stop(id: id, grace: nil) }
+        let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
+        Task { [client, id] in _ = try? await client.stop(id: id, grace: seconds) }
     }
 
     func forceKill() async {

@@ -45,7 +45,8 @@ public struct SSHCommandLine: Sendable, Equatable {
     /// The command line the remote login shell runs: the group marker, the variables, then `argv`
     /// exactly (every word quoted, never re-split).
     public static func remoteCommand(argv: [String], environment: [String: String]) -> String {
-        var parts = ["printf '\(markerPrefix)%s\\n' \"$$\" >&2"]
+        // The marker starts on a line of its own even if a login script left stderr mid-line.
+        var parts = ["printf '\\n\(markerPrefix)%s\\n' \"$$\" >&2"]
         for key in environment.keys.sorted() where isShellName(key) {
             parts.append("\(key)=\(quote(environment[key]!)); export \(key)")
         }
@@ -53,9 +54,10 @@ public struct SSHCommandLine: Sendable, Equatable {
         return parts.joined(separator: "; ")
     }
 
-    /// The command that signals the remote process group (or, if it is already gone, nothing).
+    /// The command that signals the remote process group (nothing if it is already gone). `kill -s SIG
+    /// -- -GROUP` is the spelling every POSIX shell's kill takes (dash refuses `kill -TERM -- -GROUP`).
     public static func killCommand(group: Int32, signal: String) -> String {
-        "kill -\(signal) -- -\(group) 2>/dev/null || kill -\(signal) \(group) 2>/dev/null; true"
+        "kill -s \(signal) -- -\(group) 2>/dev/null; true"
     }
 
     /// A word in single quotes for a POSIX shell.
@@ -71,12 +73,20 @@ public struct SSHCommandLine: Sendable, Equatable {
     }
 }
 
-/// Takes the group marker out of a child's stderr. Lines before it (the local ssh client's warnings)
-/// pass through; so does everything after it. Pure.
+/// Takes the group marker out of a child's stderr. Lines before it (the local ssh client's warnings,
+/// a login script's noise) pass through; so does everything after it. The empty line the command prints
+/// before the marker is dropped with it (an empty line is held until the next line shows whether it was
+/// that one). A group id of 0 or 1 is refused (`kill -- -1` would signal every process of the user).
+/// Pure.
 struct SSHMarkerFilter: Sendable {
+    /// Stderr held while looking for the marker is let through past this size (no marker will come).
+    static let maxPending = 64 * 1024
+
     private(set) var remoteGroup: Int32?
     /// Stderr bytes held until the marker line, or a line that is not it, is complete.
     private var pending: [UInt8] = []
+    /// An empty line seen last, not passed yet.
+    private var heldEmptyLine = false
     /// The last line ssh wrote before the command started (the reason when it never starts).
     private(set) var lastDiagnostic: String?
 
@@ -88,16 +98,26 @@ struct SSHMarkerFilter: Sendable {
         while remoteGroup == nil, let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
             let line = String(decoding: pending[..<newline], as: UTF8.self)
             let rest = Array(pending[(newline + 1)...])
-            if line.hasPrefix(SSHCommandLine.markerPrefix), let group = Int32(line.dropFirst(SSHCommandLine.markerPrefix.count)) {
+            if line.hasPrefix(SSHCommandLine.markerPrefix), let group = Int32(line.dropFirst(SSHCommandLine.markerPrefix.count)),
+                group > 1
+            {
                 remoteGroup = group
+                heldEmptyLine = false
+            } else if line.isEmpty {
+                if heldEmptyLine { passed.append(UInt8(ascii: "\n")) }
+                heldEmptyLine = true
             } else {
+                if heldEmptyLine { passed.append(UInt8(ascii: "\n")) }
+                heldEmptyLine = false
                 passed += pending[...newline]
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if !trimmed.isEmpty { lastDiagnostic = trimmed }
             }
             pending = rest
         }
-        if remoteGroup != nil {
+        if remoteGroup != nil || pending.count > Self.maxPending {
+            if heldEmptyLine { passed.append(UInt8(ascii: "\n")) }
+            heldEmptyLine = false
             passed += pending
             pending = []
         }
@@ -106,11 +126,14 @@ struct SSHMarkerFilter: Sendable {
 
     /// What is still held when the output ends (an unterminated last line).
     mutating func remainder() -> [UInt8] {
-        defer { pending = [] }
+        defer {
+            pending = []
+            heldEmptyLine = false
+        }
         if !pending.isEmpty {
             let line = String(decoding: pending, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if !line.isEmpty { lastDiagnostic = line }
         }
-        return pending
+        return (heldEmptyLine ? [UInt8(ascii: "\n")] : []) + pending
     }
 }

@@ -20,7 +20,9 @@ struct SSHLauncher: ProcessLauncher {
         started: @Sendable (any LaunchedWork) async -> Void,
         output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
     ) async throws(LaunchError) -> ExitStatus {
-        let environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment
+        // The local ssh carries the run's id too, so a daemon restarted after a crash recognises it as a leftover.
+        if let id = spec.environment["ERRAND_RUN_ID"] { environment["ERRAND_RUN_ID"] = id }
         guard let ssh = ExecutableLookup.resolve("ssh", path: environment["PATH"], workingDirectory: nil) else {
             throw LaunchError("cannot reach \(destination): no ssh client in the daemon's PATH (install openssh-client)")
         }
@@ -64,7 +66,7 @@ struct SSHSession: LaunchedWork {
 
     var localGroup: ProcessGroup? { client }
 
-    func terminate() async {
+    func terminate(grace: Duration) async {
         guard let group = marker.state.withLock({ $0.remoteGroup }) else {
             client?.send(SIGTERM)
             return

@@ -49,8 +49,9 @@ public protocol LaunchedWork: Sendable {
     /// The local process group to record with the run, so that a daemon restarted after a crash can
     /// kill what is left of it; nil when nothing runs on this machine.
     var localGroup: ProcessGroup? { get }
-    /// Asks the work to end: SIGTERM to a process group, a stop request to another daemon.
-    func terminate() async
+    /// Asks the work to end: SIGTERM to a process group, a stop request to another daemon (which
+    /// gets `grace` before its own SIGKILL).
+    func terminate(grace: Duration) async
     /// Ends the work without more grace (SIGKILL).
     func forceKill() async
 }
@@ -63,7 +64,7 @@ public struct ProcessGroup: Sendable, Hashable, LaunchedWork {
     public init(id: Int32) { self.id = id }
 
     public var localGroup: ProcessGroup? { self }
-    public func terminate() async { send(SIGTERM) }
+    public func terminate(grace: Duration) async { send(SIGTERM) }
     public func forceKill() async { send(SIGKILL) }
 }
 

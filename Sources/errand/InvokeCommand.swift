@@ -67,6 +67,11 @@ struct InvokeCommand: AsyncParsableCommand {
         let request = InvokeRequest(
             argv: command, on: targets, name: name, throttleLimit: throttleLimit, keepRemote: keepRemote ? true : nil)
         let connection = try await client.connect()
+        if targets.contains(where: { $0.token != nil }) && !Self.isPrivateChannel(connection.baseURL) {
+            throw ErrandError.badRequest(
+                "the hosts' tokens would travel to \(connection.baseURL) in clear text: talk to that daemon over https (or run invoke on it locally)"
+            )
+        }
         let parent = try await connection.invoke(request)
         guard wait else {
             if client.json { try Terminal.printJSON(parent) } else { Terminal.write(Terminal.runTable([parent])) }
@@ -76,5 +81,12 @@ struct InvokeCommand: AsyncParsableCommand {
         if ended.state != .completed {
             throw ErrandError(.conflict, "run \(parent.id) ended \(ended.state.rawValue)\(ended.reason.map { ": \($0)" } ?? "")")
         }
+    }
+
+    /// True for https, and for plain http that never leaves this machine.
+    static func isPrivateChannel(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url) else { return false }
+        if components.scheme?.lowercased() == "https" { return true }
+        return ["127.0.0.1", "localhost", "::1", "[::1]"].contains(components.host?.lowercased() ?? "")
     }
 }

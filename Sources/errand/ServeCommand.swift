@@ -199,10 +199,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Where ssh keeps the sockets of shared connections to ssh:// hosts: `DATA/ssh`, or a folder
     /// in /tmp when that path is too long for a socket (108 bytes, with ssh's 40-byte name and a
-    /// 17-byte temporary suffix). Nil (no sharing) when neither can be made private.
+    /// 17-byte temporary suffix) or holds a space or `%`. Nil (no sharing) when neither can be made private.
     static func sshControlDirectory(dataDirectory: String) -> String? {
         let preferred = dataDirectory + "/ssh"
-        let candidates = preferred.utf8.count <= 48 ? [preferred] : ["/tmp/errand-ssh-\(getuid())"]
+        // ssh splits ControlPath at spaces and expands `%` tokens: such a data dir cannot hold the sockets.
+        let usable = preferred.utf8.count <= 48 && !preferred.contains(where: { $0 == " " || $0 == "%" })
+        let candidates = usable ? [preferred] : ["/tmp/errand-ssh-\(getuid())"]
         for directory in candidates {
             do {
                 try FileManager.default.createDirectory(

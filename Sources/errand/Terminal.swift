@@ -59,10 +59,24 @@ enum Terminal {
         let rows = runs.map { run in
             [
                 String(run.id), run.name, run.type.rawValue, run.state.rawValue, run.hasMoreData ? "True" : "False",
-                run.location, run.command,
+                locationCell(run.location), run.command,
             ]
         }
         return table(header: header, rows: rows)
+    }
+
+    /// A fan-out's location names every host; past a few, the table shows the first and a count
+    /// (`--json` and `errand get --parent ID` show them all).
+    static func locationCell(_ location: String, limit: Int = 48) -> String {
+        guard location.count > limit else { return location }
+        let hosts = location.split(separator: ",")
+        var shown: [Substring] = []
+        for host in hosts {
+            guard (shown + [host]).joined(separator: ",").count <= limit - 12 else { break }
+            shown.append(host)
+        }
+        if shown.isEmpty { shown = [hosts[0]] }
+        return shown.joined(separator: ",") + ",… (\(hosts.count) hosts)"
     }
 
     static func table(header: [String], rows: [[String]]) -> String {

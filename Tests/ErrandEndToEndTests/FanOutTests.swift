@@ -252,6 +252,20 @@ struct FanOutTests {
         let badSSH = try await fleet.run(["invoke", "--on", "ssh://-oProxyCommand=x", "--", "true"])
         #expect(badSSH.status == 1)
         #expect(badSSH.stderr.contains("is not an SSH address"))
+        let withPassword = try await fleet.run(["invoke", "--on", "http://u:secret@127.0.0.1:1", "--", "true"])
+        #expect(withPassword.stderr.contains("put no user or password in the URL"))
+        // Host tokens never cross the network in clear text (refused before anything is sent).
+        let clear = try await errand(
+            ["--host", "http://10.255.255.1:9", "invoke", "--on", "a", "--", "true"], environment: fleet.config)
+        #expect(clear.status == 1)
+        #expect(clear.stderr.contains("in clear text"))
+        // A wide fan-out's location is shortened in the table, whole in JSON.
+        let closed = try Daemon.freePort()
+        let many = (1...6).map { "http://127.0.0.1:\(closed)/h\($0)" }
+        let wide = try await fleet.invoke(["--on", many.joined(separator: ",")], ["true"])
+        try await fleet.waitFor(wide.id)
+        #expect(try await fleet.run(["get", String(wide.id)]).stdout.contains(",… (6 hosts)"))
+        #expect(try await fleet.local.get(wide.id).location == many.joined(separator: ","))
         #expect(try await fleet.run(["invoke", "--", "true"]).status == 2)
         #expect(try await fleet.run(["invoke", "--on", "a"]).stderr.contains("the command is empty"))
     }

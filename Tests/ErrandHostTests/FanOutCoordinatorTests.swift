@@ -1,5 +1,7 @@
 import ErrandCore
 import ErrandHost
+import ErrandRemote
+import ErrandRunner
 import ErrandStore
 import Foundation
 import Testing
@@ -38,6 +40,64 @@ struct FanOutCoordinatorTests {
             // The parent and its children go together.
             try await coordinator.remove(id: parent.id, force: false)
             #expect(try await fixture.store.runs(RunQuery()).isEmpty)
+        }
+    }
+
+    /// Stands in for the system ssh: runs the remote command line (ssh's last argument) with /bin/sh
+    /// in a session of its own, as sshd would, so the SSH launcher's marker, exit status and group
+    /// kill are exercised without a server.
+    struct LoopbackSSH: ProcessLauncher {
+        func run(
+            _ spec: LaunchSpec, started: @Sendable (any LaunchedWork) async -> Void,
+            output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
+        ) async throws(LaunchError) -> ErrandCore.ExitStatus {
+            let shell = LaunchSpec(
+                executablePath: "/bin/sh", arguments: ["-c", spec.arguments.last ?? "false"], environment: ["PATH": "/usr/bin:/bin"],
+                workingDirectory: "/tmp")
+            return try await SubprocessLauncher().run(shell, started: started, output: output)
+        }
+    }
+
+    static func loopbackFixture() throws -> RunCoordinatorTests.Fixture {
+        try RunCoordinatorTests.Fixture(remoteLaunchers: RemoteLaunchers(local: LoopbackSSH()))
+    }
+
+    @Test("a stop of the parent stops the running child and takes the queued ones out of the queue: none starts after it")
+    func stopWithQueuedChildren() async throws {
+        let fixture = try Self.loopbackFixture()
+        try await fixture.serving { coordinator in
+            let hosts = (1...3).map { FanOutHost(name: "h\($0)", url: "ssh://h\($0)") }
+            let parent = try await coordinator.invoke(InvokeRequest(argv: ["sleep", "30"], on: hosts, throttleLimit: 1))
+            var children = try await coordinator.runs(RunQuery(parent: parent.id))
+            for _ in 0..<100 where children.first?.state != .running {
+                try await Task.sleep(for: .milliseconds(20))
+                children = try await coordinator.runs(RunQuery(parent: parent.id))
+            }
+            #expect(children.map(\.state) == [.running, .notStarted, .notStarted])
+            let stopped = try await coordinator.stop(id: parent.id, grace: .seconds(2))
+            #expect(stopped.state == .stopped)
+            #expect(stopped.reason == "stopped on request")
+            children = try await coordinator.runs(RunQuery(parent: parent.id))
+            #expect(children.map(\.state) == [.stopped, .stopped, .stopped])
+            #expect(children.map { $0.startedAt != nil } == [true, false, false])
+            #expect(children.allSatisfy { $0.reason == "stopped with its fan-out parent, run \(parent.id)" })
+        }
+    }
+
+    @Test("over (loopback) ssh: output comes back labelled, the exit status is the command's, the marker is gone")
+    func loopbackOutput() async throws {
+        let fixture = try Self.loopbackFixture()
+        try await fixture.serving { coordinator in
+            let parent = try await coordinator.invoke(
+                InvokeRequest(
+                    argv: ["sh", "-c", "echo out $ERRAND_RUN_ID; echo err >&2; exit 3"], on: [FanOutHost(name: "x", url: "ssh://x")]))
+            let (done, runs) = try await coordinator.wait(ids: [parent.id], any: false, timeout: .seconds(20))
+            #expect(done && runs[0].state == .failed)
+            let child = try #require(try await coordinator.runs(RunQuery(parent: parent.id)).first)
+            #expect(child.exitCode == 3 && child.state == .failed && child.name == parent.name)
+            let merged = try await fixture.store.output(runID: parent.id, after: 0, limit: 100)
+            let text = merged.map { "\($0.host ?? "-")|\($0.stream.rawValue)|" + String(decoding: $0.bytes, as: UTF8.self) }
+            #expect(text.sorted() == ["x|error|err\n", "x|output|out \(child.id)\n"])
         }
     }
 

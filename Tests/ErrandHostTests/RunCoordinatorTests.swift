@@ -1,5 +1,6 @@
 import ErrandCore
 import ErrandHost
+import ErrandRemote
 import ErrandRunner
 import ErrandStore
 import Foundation
@@ -13,13 +14,14 @@ struct RunCoordinatorTests {
         let store: SQLiteStore
         let path: String
 
-        init(throttleLimit: Int = 4, path: String? = nil) throws {
+        init(throttleLimit: Int = 4, path: String? = nil, remoteLaunchers: RemoteLaunchers = RemoteLaunchers()) throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-host-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             self.path = path ?? directory.appendingPathComponent("errand.sqlite").path
             store = try SQLiteStore(path: self.path)
             coordinator = RunCoordinator(
-                store: store, configuration: HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2)))
+                store: store, configuration: HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2)),
+                remoteLaunchers: remoteLaunchers)
         }
 
         /// Runs the coordinator's service for the duration of `body`.

@@ -1,8 +1,14 @@
 import ErrandCore
+import ErrandRunner
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ErrandRemote
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite("SSH command lines")
 struct SSHCommandLineTests {
@@ -25,7 +31,7 @@ struct SSHCommandLineTests {
             environment: ["ERRAND_RUN_ID": "12", "BAD NAME": "x", "ERRAND_JOB_NAME": "a'b"])
         #expect(
             command
-                == #"printf 'errand-ssh-pgid %s\n' "$$" >&2; ERRAND_JOB_NAME='a'\''b'; export ERRAND_JOB_NAME; ERRAND_RUN_ID='12'; export ERRAND_RUN_ID; exec 'sh' '-c' 'echo '\''it'\'''\''s'\''; echo $HOME'"#
+                == #"printf '\nerrand-ssh-pgid %s\n' "$$" >&2; ERRAND_JOB_NAME='a'\''b'; export ERRAND_JOB_NAME; ERRAND_RUN_ID='12'; export ERRAND_RUN_ID; exec 'sh' '-c' 'echo '\''it'\'''\''s'\''; echo $HOME'"#
         )
         // A real POSIX shell gives the program back its words unchanged.
         let shell = Process()
@@ -41,7 +47,7 @@ struct SSHCommandLineTests {
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(printed == "[a b][it's][$HOME][*][]")
         let marker = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(marker == "errand-ssh-pgid \(shell.processIdentifier)\n")
+        #expect(marker == "\nerrand-ssh-pgid \(shell.processIdentifier)\n")
     }
 
     @Test("the marker line is taken out of stderr wherever the reads cut it; other lines pass")
@@ -58,6 +64,72 @@ struct SSHCommandLineTests {
         #expect(filter.lastDiagnostic == "Warning: Permanently added 'x'")
     }
 
+    @Test("the empty line before the marker goes with it; other empty lines stay; a login script's unfinished line is closed")
+    func emptyLines() {
+        var split = SSHMarkerFilter()
+        #expect(split.filter(.error, Array("\n".utf8)).isEmpty)  // held: it may be the marker's
+        #expect(split.filter(.error, Array("errand-ssh-pgid 99\nafter\n".utf8)) == Array("after\n".utf8))
+        var noisy = SSHMarkerFilter()
+        #expect(noisy.filter(.error, Array("motd\n\n\nlogin noise".utf8)) == Array("motd\n\n".utf8))
+        // The third line of the first read was a real empty line: it comes out once the next line shows it.
+        #expect(noisy.filter(.error, Array("\nerrand-ssh-pgid 7\n".utf8)) == Array("\nlogin noise\n".utf8))
+        #expect(noisy.remoteGroup == 7)
+        var never = SSHMarkerFilter()
+        #expect(never.filter(.error, Array("a\n\n".utf8)) == Array("a\n".utf8))
+        #expect(never.remainder() == Array("\n".utf8))
+    }
+
+    @Test("a marker naming group 0 or 1 is not taken (kill -- -1 would reach every process of the user)")
+    func dangerousGroups() {
+        var filter = SSHMarkerFilter()
+        #expect(filter.filter(.error, Array("errand-ssh-pgid 1\n".utf8)) == Array("errand-ssh-pgid 1\n".utf8))
+        #expect(filter.remoteGroup == nil)
+    }
+
+    @Test("a dash login shell kills the whole remote group with the command sent")
+    func killsGroupInDash() async throws {
+        let shell = try #require(["/bin/dash", "/bin/sh"].first { FileManager.default.isExecutableFile(atPath: $0) })
+        // A session of its own, as sshd gives each: a shell with a background sleeper and a foreground one.
+        let group = Mutex<Int32>(0)
+        let leader = Task {
+            try await SubprocessLauncher().run(
+                LaunchSpec(executablePath: shell, arguments: ["-c", "sleep 31 & sleep 31; wait"], environment: [:], workingDirectory: nil),
+                started: { work in group.withLock { $0 = work.localGroup?.id ?? 0 } }, output: { _, _ in })
+        }
+        var id: Int32 = 0
+        for _ in 0..<50 where id == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            id = group.withLock { $0 }
+        }
+        try await Task.sleep(for: .milliseconds(200))  // the sleepers exist
+        let killer = Process()
+        killer.executableURL = URL(fileURLWithPath: shell)
+        killer.arguments = ["-c", SSHCommandLine.killCommand(group: id, signal: "TERM")]
+        try killer.run()
+        killer.waitUntilExit()
+        #expect(try await leader.value == .signaled(SIGTERM))
+        // Every process of the group is gone, the background sleeper too.
+        var alive = true
+        for _ in 0..<50 where alive {
+            try await Task.sleep(for: .milliseconds(20))
+            alive = processes(inGroup: id).contains { !$0.isZombie }
+        }
+        #expect(!alive)
+    }
+
+    /// The processes of a group, from /proc (state Z: exited, not yet reaped).
+    func processes(inGroup group: Int32) -> [(pid: Int, isZombie: Bool)] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> (Int, Bool)? in
+            guard let pid = Int(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 3, Int32(fields[3]) == group else { return nil }
+            return (pid, fields[0] == "Z")
+        }
+    }
+
     @Test("ssh's own last words are kept as the reason when the command never started")
     func diagnostics() {
         var filter = SSHMarkerFilter()
@@ -69,6 +141,6 @@ struct SSHCommandLineTests {
 
     @Test("the kill command signals the group, else the process")
     func killCommand() {
-        #expect(SSHCommandLine.killCommand(group: 77, signal: "TERM") == "kill -TERM -- -77 2>/dev/null || kill -TERM 77 2>/dev/null; true")
+        #expect(SSHCommandLine.killCommand(group: 77, signal: "TERM") == "kill -s TERM -- -77 2>/dev/null; true")
     }
 }
