@@ -25,9 +25,11 @@ final class OutputCapture: Sendable {
         var maxChunkBytes = 64 * 1024
     }
 
-    private struct State {
+    fileprivate struct State {
         var assembler: ChunkAssembler
         var roomWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The writer, pausing to gather more output, until there is reason to write at once.
+        var gatherer: CheckedContinuation<Void, Never>?
         var finished = false
         /// When the process last wrote anything (for `idle_timeout`).
         var lastActivity: Date
@@ -103,9 +105,13 @@ final class OutputCapture: Sendable {
         await append(Array((message.hasSuffix("\n") ? message : message + "\n").utf8), from: .error)
     }
 
-    /// No more bytes will come: the writer writes what is left and returns.
+    /// No more bytes will come: the writer writes what is left, at once, and returns.
     func finish() {
-        state.withLock { $0.finished = true }
+        let gatherer = state.withLock { state in
+            state.finished = true
+            return state.takeGatherer()
+        }
+        gatherer?.resume()
         wake.yield()
     }
 
@@ -115,10 +121,35 @@ final class OutputCapture: Sendable {
     /// the line ends or has lingered.
     func run() async {
         for await _ in wakeups {
-            let urgent = state.withLock { $0.finished || $0.assembler.sealedBytes >= tuning.flushBytes }
-            if !urgent { try? await Task.sleep(for: tuning.flushInterval) }
+            if !state.withLock({ $0.isUrgent(tuning) }) { await gather() }
             if await flush() { break }
             if state.withLock({ !$0.assembler.isEmpty }) { wake.yield() }
+        }
+    }
+
+    /// Waits one flush interval for more output to batch, cut short when the run ends (so a short
+    /// run's end is not held up by the interval; a fan-out's output passes two captures).
+    private func gather() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: self.tuning.flushInterval) }
+            group.addTask { await self.untilFinished() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func untilFinished() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state in
+                    if state.finished || Task.isCancelled { return true }
+                    state.gatherer = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.takeGatherer() }?.resume()
         }
     }
 
@@ -166,5 +197,17 @@ final class OutputCapture: Sendable {
                 try? await Task.sleep(for: .seconds(min(attempt, 5)))
             }
         }
+    }
+}
+
+extension OutputCapture.State {
+    /// The run has ended, or a full batch waits: write now rather than gather more.
+    fileprivate func isUrgent(_ tuning: OutputCapture.Tuning) -> Bool {
+        finished || assembler.sealedBytes >= tuning.flushBytes
+    }
+
+    fileprivate mutating func takeGatherer() -> CheckedContinuation<Void, Never>? {
+        defer { gatherer = nil }
+        return gatherer
     }
 }

@@ -21,7 +21,8 @@ struct DaemonLauncher: ProcessLauncher {
         let client = ErrandClient(baseURL: url, token: host.token, caCertificates: host.caCertificates)
         let remote: Run
         do {
-            remote = try await client.start(RunRequest(argv: [spec.argv0] + spec.arguments))
+            // Named as the fan-out is (so the run is recognisable there), in the host's own environment.
+            remote = try await client.start(RunRequest(argv: [spec.argv0] + spec.arguments, name: spec.environment["ERRAND_JOB_NAME"]))
         } catch {
             let place = host.name == url ? url : "\(host.name) (\(url))"
             throw LaunchError("could not start the command on \(place): \(Self.message(error))")

@@ -231,6 +231,7 @@ struct FanOutTests {
         let note = try #require(logs.split(separator: "\n").first { $0.contains("output kept on a as run") })
         let remoteID = try #require(note.split(separator: " ").compactMap { Int64($0) }.first)
         #expect(try await fleet.a.run(["receive", String(remoteID)]).stdout == "kept there\n")
+        #expect(try await fleet.a.get(remoteID).name == parent.name)
 
         // --throttle-limit 1: the second child waits NotStarted while the first runs.
         let serial = try await fleet.invoke(["--on", "a,b", "--throttle-limit", "1"], ["sleep", "1"])
