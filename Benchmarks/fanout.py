@@ -21,25 +21,33 @@ import time
 from common import Api, Daemon, free_port, median
 
 
-def direct_round(apis, argv):
-    """Start on every host at once, wait, read the output: the baseline by hand."""
+def in_threads(work, items):
+    """Runs `work(item)` for every item, one thread each; re-raises the first failure."""
     errors = []
 
-    def one(api):
+    def guarded(item):
         try:
-            run = api.json("POST", "/api/v1/runs", {"argv": argv})
-            api.wait([run["id"]])
-            api.json("GET", f"/api/v1/runs/{run['id']}/output?after=0")
-        except Exception as error:  # noqa: BLE001 - reported below
+            work(item)
+        except Exception as error:  # noqa: BLE001 - re-raised below
             errors.append(error)
 
-    threads = [threading.Thread(target=one, args=(api,)) for api in apis]
+    threads = [threading.Thread(target=guarded, args=(item,)) for item in items]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     if errors:
         raise errors[0]
+
+
+def direct_round(apis, argv):
+    """Start on every host at once, wait, read the output: the baseline by hand."""
+    def one(api):
+        run = api.json("POST", "/api/v1/runs", {"argv": argv})
+        api.wait([run["id"]])
+        api.json("GET", f"/api/v1/runs/{run['id']}/output?after=0")
+
+    in_threads(one, apis)
 
 
 def invoke_round(local, hosts, argv, throttle=None):
@@ -139,24 +147,13 @@ def run(ctx, hosts, rounds, wide):
         pool = [daemons[0].api() for _ in range(32)]
 
         def by_hand_wide():
-            chunks = [list(range(i, wide, 32)) for i in range(32)]
-            errors = []
+            def worker(share):
+                api, count = share
+                for _ in range(count):
+                    run = api.json("POST", "/api/v1/runs", {"argv": ["true"]})
+                    api.wait([run["id"]])
 
-            def worker(api, items):
-                try:
-                    for _ in items:
-                        run = api.json("POST", "/api/v1/runs", {"argv": ["true"]})
-                        api.wait([run["id"]])
-                except Exception as error:  # noqa: BLE001
-                    errors.append(error)
-
-            threads = [threading.Thread(target=worker, args=(api, items)) for api, items in zip(pool, chunks)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            if errors:
-                raise errors[0]
+            in_threads(worker, [(api, len(range(i, wide, 32))) for i, api in enumerate(pool)])
 
         direct_ms = timed(by_hand_wide)
         result["wide"] = {"errand_children_per_s": round(wide / wide_ms * 1000, 1),
