@@ -20,7 +20,7 @@ struct InvokeCommand: AsyncParsableCommand {
             Completed. `errand stop PARENT` stops every child; `errand get --parent PARENT` lists them.
             Examples:
               errand invoke --on web1,web2 -- uptime
-              errand invoke --on web1,ssh://deploy@db1:2222 --name patch -- sh -c 'apt-get -y upgrade'
+              errand invoke --on web1,ssh://deploy@db1:2222 --name patch -- apt-get -y upgrade
               errand receive --wait 12
             """)
 
