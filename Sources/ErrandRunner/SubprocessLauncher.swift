@@ -2,6 +2,10 @@ import ErrandCore
 import Foundation
 import Subprocess
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 #if canImport(System)
     import System
 #else
@@ -58,9 +62,20 @@ public struct SubprocessLauncher: ProcessLauncher {
             case .signaled(let signal): return .signaled(signal)
             }
         } catch let error as SubprocessError {
-            throw LaunchError("could not start \(spec.argv0): \(error.description)")
+            let errno = error.underlyingError?.rawValue
+            let shortage = errno == EMFILE || errno == ENFILE ? Self.descriptorShortage() : nil
+            throw LaunchError("could not start \(spec.argv0): \(shortage ?? error.description)")
         } catch {
             throw LaunchError("could not start \(spec.argv0): \(error)")
         }
+    }
+
+    /// Out of file descriptors, swift-subprocess reports the first open that failed (often the working
+    /// directory's): say what is really wrong.
+    static func descriptorShortage() -> String {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        return
+            "the daemon has run out of file descriptors (limit \(limit.rlim_cur) open files): raise `ulimit -n` for errand serve, or lower the throttle limits so fewer runs hold pipes at once"
     }
 }

@@ -109,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ErrandError.badRequest("cannot create the data dir \(dataDirectory): \(error.localizedDescription)")
         }
+        Self.raiseOpenFileLimit(logger: logger)
         let lock = try DataDirectoryLock(directory: dataDirectory)
         defer { lock.release() }
         let store: SQLiteStore
@@ -194,6 +195,18 @@ struct ServeCommand: AsyncParsableCommand {
             guard !chain.isEmpty else { throw ErrandError.badRequest("--tls-cert \(certificate) holds no certificate") }
             return TLSConfiguration.makeServerConfiguration(
                 certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        }
+    }
+
+    /// Every run holds pipes while it runs: the soft limit on open files (often 1,024) is raised to the
+    /// hard one, as service managers do, so throttle limits rather than descriptors bound the runs.
+    static func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        let before = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.info("open files limit raised from \(before) to \(limit.rlim_max)")
         }
     }
 

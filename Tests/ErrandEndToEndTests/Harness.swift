@@ -57,6 +57,8 @@ final class Daemon: @unchecked Sendable {
     /// Extra `errand serve` options (tokens, TLS) and where it listens.
     var serveArguments: [String] = []
     var listenHost = "127.0.0.1"
+    /// Runs `errand serve` through this (e.g. a shell that sets a limit first: `sh -c '…; exec "$0" "$@"'`).
+    var launchPrefix: [String] = []
     var scheme = "http"
     /// Environment of every client call through this daemon (ERRAND_TOKEN, ERRAND_CA_FILE).
     var clientEnvironment: [String: String] = [:]
@@ -75,7 +77,7 @@ final class Daemon: @unchecked Sendable {
     /// Starts the daemon and waits until it answers.
     func start() async throws {
         pid = try spawn(
-            [Binary.path, "serve", "--listen", "\(listenHost):\(port)", "--data-dir", dataDirectory] + serveArguments,
+            launchPrefix + [Binary.path, "serve", "--listen", "\(listenHost):\(port)", "--data-dir", dataDirectory] + serveArguments,
             log: dataDirectory + "/serve.log")
         for _ in 0..<100 {
             if try await errand(["--host", url, "version"], environment: clientEnvironment).status == 0 { return }
