@@ -71,10 +71,11 @@ public struct ErrandClient: Sendable {
         return try await send(.GET, "/api/v1/runs/wait", query: query, timeout: .seconds(Int64(timeout) + 30))
     }
 
-    public func output(id: Int64, after: Int64, wait: Double = 0) async throws -> OutputPageBody {
-        try await send(
-            .GET, "/api/v1/runs/\(id)/output", query: [("after", String(after)), ("wait", String(wait))],
-            timeout: .seconds(Int64(wait) + 30))
+    /// Output after `after`; at most `limit` records (the daemon's default: 1,000) per page.
+    public func output(id: Int64, after: Int64, wait: Double = 0, limit: Int? = nil) async throws -> OutputPageBody {
+        var query = [("after", String(after)), ("wait", String(wait))]
+        if let limit { query.append(("limit", String(limit))) }
+        return try await send(.GET, "/api/v1/runs/\(id)/output", query: query, timeout: .seconds(Int64(wait) + 30))
     }
 
     public func receive(

@@ -53,7 +53,8 @@ struct DaemonLauncher: ProcessLauncher {
                     let waited = try await client.wait(ids: [id], any: false, timeout: 25)
                     if waited.done, let run = waited.runs.first { return run }
                 } else {
-                    let page = try await client.output(id: id, after: after, wait: 25)
+                    // Small pages (≤ 1 MiB of 64 KiB chunks): a chatty host costs little memory here.
+                    let page = try await client.output(id: id, after: after, wait: 25, limit: 16)
                     for record in page.records {
                         let chunk = record.chunk
                         await output(chunk.stream, chunk.bytes)

@@ -217,7 +217,14 @@ public final class SQLiteStore: Store {
                 sets.append("\(column) = ?")
                 arguments += [value]
             }
-            set("state", update.state?.rawValue)
+            if let state = update.state, !state.isFinished {
+                // A finished run's state is final: a late write of Stopping or Running (a stop that crossed
+                // the run's end) leaves it as it is.
+                sets.append("state = CASE WHEN state IN (\(Self.finishedStatesSQL)) THEN state ELSE ? END")
+                arguments += [state.rawValue]
+            } else {
+                set("state", update.state?.rawValue)
+            }
             set("pid", update.pid)
             set("exit_code", update.exitCode)
             set("signal", update.signal)
@@ -406,6 +413,8 @@ public final class SQLiteStore: Store {
             signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
             endedAt: row["ended_at"], outputSeq: row["output_seq"], session: row["session_name"])
     }
+
+    static let finishedStatesSQL = RunState.allCases.filter(\.isFinished).map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
     /// A child of a fan-out: a remote run with a parent (a retry's parent is a run of its job, not remote).
     static let isFanOutChildSQL = "parent_id IS NOT NULL AND type = '\(RunType.remoteJob.rawValue)'"

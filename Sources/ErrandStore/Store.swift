@@ -14,7 +14,8 @@ public protocol Store: Sendable {
     func runs(_ query: RunQuery) async throws -> [Run]
     /// The newest run of each deployed job that has runs, by job name (one query for the job list).
     func latestRunOfEachJob() async throws -> [String: Run]
-    /// Writes the given fields of a run; false when there is no such run.
+    /// Writes the given fields of a run; false when there is no such run. A finished state (Completed,
+    /// Failed, Stopped) is final: an update to an unfinished state leaves it as it is.
     @discardableResult
     func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool
     /// The environment the run's process gets (kept apart from ``Run``: it may hold secrets).

@@ -233,6 +233,14 @@ struct FanOutTests {
         #expect(try await fleet.a.run(["receive", String(remoteID)]).stdout == "kept there\n")
         #expect(try await fleet.a.get(remoteID).name == parent.name)
 
+        // A large output comes home whole, page by page, in order.
+        let big = try await fleet.invoke(["--on", "b"], ["seq", "1", "200000"])
+        try await fleet.waitFor(big.id)
+        let bigLog = try await fleet.run(["logs", String(big.id)]).stdout.split(separator: "\n")
+        #expect(bigLog.count == 200_000)
+        #expect(bigLog.first == "[b] 1" && bigLog.last == "[b] 200000")
+        #expect(bigLog.enumerated().allSatisfy { $0.element == "[b] \($0.offset + 1)" })
+
         // --throttle-limit 1: the second child waits NotStarted while the first runs.
         let serial = try await fleet.invoke(["--on", "a,b", "--throttle-limit", "1"], ["sleep", "1"])
         var states = try await fleet.children(of: serial.id).map(\.state)

@@ -28,6 +28,7 @@ enum StoreContract {
         ("sessions are created once per name, updated, listed and deleted with their cursors", sessions),
         ("a session's runs are its job list; hasMoreData follows the session's cursor", sessionRuns),
         ("a fan-out's children are listed by parent and left out when asked; output keeps its host", fanOut),
+        ("a finished state is final: a late Stopping or Running does not undo it", finalStates),
     ]
 
     static func newRun(_ argv: [String] = ["echo", "hi"], name: String? = nil, group: String = "default") -> NewRun {
@@ -362,5 +363,19 @@ enum StoreContract {
         try await store.appendOutput(runID: parent.id, [labelled, chunk(2, "own\n")])
         #expect(try await store.output(runID: parent.id, after: 0, limit: 10).map(\.host) == ["a", nil])
         #expect(try await store.receive(runID: parent.id, reader: "", limit: 1)?.first?.host == "a")
+    }
+
+    static func finalStates(_ store: any Store) async throws {
+        let run = try await store.createRun(newRun())
+        try await store.updateRun(id: run.id, RunUpdate(state: .running, pid: 42))
+        try await store.updateRun(id: run.id, RunUpdate(state: .stopped, reason: "stopped on request", endedAt: t0))
+        #expect(try await store.updateRun(id: run.id, RunUpdate(state: .stopping)))
+        #expect(try await store.run(id: run.id)?.state == .stopped)
+        try await store.updateRun(id: run.id, RunUpdate(state: .running, pid: 43))
+        let read = try #require(try await store.run(id: run.id))
+        #expect(read.state == .stopped && read.pid == 43)
+        // Finished states may still be corrected (recovery records Failed over a lost run's Running).
+        try await store.updateRun(id: run.id, RunUpdate(state: .failed))
+        #expect(try await store.run(id: run.id)?.state == .failed)
     }
 }
