@@ -1,6 +1,7 @@
 import ErrandCore
 import Foundation
 import Subprocess
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -36,9 +37,19 @@ public struct SubprocessLauncher: ProcessLauncher {
             workingDirectory: spec.workingDirectory.map { FilePath($0) },
             platformOptions: options
         )
+        let gate = SpawnGate.shared
+        await gate.enter()
+        let passed = Atomic(false)
+        let leave = { if !passed.exchange(true, ordering: .relaxed) { gate.leave() } }
+        guard SpawnGate.descriptorsFree() else {
+            leave()
+            throw LaunchError("could not start \(spec.argv0): \(Self.descriptorShortage())")
+        }
+        defer { leave() }
         do {
             let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence) {
                 execution in
+                leave()  // spawned: the next run may spawn while this one runs
                 await started(ProcessGroup(id: execution.processIdentifier.value))
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
