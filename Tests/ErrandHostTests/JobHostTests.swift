@@ -211,11 +211,13 @@ struct JobHostTests {
                     name: "tick", source: try fixture.package("echo tick"), continuous: false, schedule: "* * * * * *"))
             let view = try await jobs.job(named: "tick")
             #expect(view.kind == "scheduled" && view.nextRuns.count == 5)
+            // Under a loaded machine a tick may find the previous run still going (then it is skipped), so
+            // the check is that runs complete, not that the first three did.
             #expect(try await eventually { try await jobs.history("tick").count >= 3 })
+            #expect(try await eventually { try await jobs.history("tick").contains { $0.state == .completed } })
             let runs = try await jobs.history("tick")
             #expect(runs.allSatisfy { $0.trigger == .schedule && $0.triggerDetail == "schedule * * * * * *" })
             // Punctuality is measured by the benchmarks (docs/benchmarks.md, schedules), not asserted here.
-            #expect(runs.contains { $0.state == .completed })
 
             _ = try await jobs.deploy(
                 DeployRequest(
