@@ -51,7 +51,7 @@ func errand(_ arguments: [String], environment: [String: String] = [:]) async th
 
 /// A throwaway `errand serve` on a free loopback port with its own data dir.
 final class Daemon: @unchecked Sendable {
-    let port: Int
+    private(set) var port: Int
     let dataDirectory: String
     private(set) var pid: pid_t = 0
     /// Extra `errand serve` options (tokens, TLS) and where it listens.
@@ -74,18 +74,41 @@ final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Starts the daemon and waits until it answers.
+    /// Starts the daemon and waits until it answers. The free port is only free when it was looked up,
+    /// and tests start daemons in parallel: a daemon that lost its port to another exits, and is started
+    /// again on a new one. The daemon's own log saying it listens proves that the answer is its own.
     func start() async throws {
-        pid = try spawn(
-            launchPrefix + [Binary.path, "serve", "--listen", "\(listenHost):\(port)", "--data-dir", dataDirectory] + serveArguments,
-            log: dataDirectory + "/serve.log")
-        for _ in 0..<100 {
-            if try await errand(["--host", url, "version"], environment: clientEnvironment).status == 0 { return }
-            try await Task.sleep(for: .milliseconds(100))
+        let log = dataDirectory + "/serve.log"
+        // What this start writes: the log may hold an earlier life of the daemon (a restart test).
+        func written(since offset: Int) -> String {
+            let data = FileManager.default.contents(atPath: log) ?? Data()
+            return String(decoding: data.dropFirst(offset), as: UTF8.self)
         }
-        throw ErrandError(
-            .unreachable,
-            "the daemon did not answer; log: \((try? String(contentsOfFile: dataDirectory + "/serve.log", encoding: .utf8)) ?? "")")
+        for attempt in 0..<5 {
+            if attempt > 0 { port = try Self.freePort() }
+            let offset = FileManager.default.contents(atPath: log)?.count ?? 0
+            pid = try spawn(
+                launchPrefix + [Binary.path, "serve", "--listen", "\(listenHost):\(port)", "--data-dir", dataDirectory] + serveArguments,
+                log: log)
+            for _ in 0..<100 {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    pid = 0
+                    break  // exited: its port was taken meanwhile (or it refused to start: the log says)
+                }
+                if written(since: offset).contains("listening on"),
+                    try await errand(["--host", url, "version"], environment: clientEnvironment).status == 0
+                {
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let text = written(since: offset)
+            guard text.contains("Address already in use") else {
+                throw ErrandError(.unreachable, "the daemon did not answer; log: \(text)")
+            }
+        }
+        throw ErrandError(.unreachable, "no free port for the daemon after 5 attempts")
     }
 
     /// Sends `signal` and reaps the daemon.
