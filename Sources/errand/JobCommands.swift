@@ -1,6 +1,7 @@
 import ArgumentParser
 import ErrandClient
 import ErrandCore
+import ErrandJobs
 import Foundation
 
 /// `errand job …`: deployed jobs (WebJobs): deploy, trigger, start/stop, show, list, history, settings, remove.
@@ -151,9 +152,10 @@ struct JobTriggerCommand: AsyncParsableCommand {
             (skip refuses, queue waits, allow runs beside it, replace stops it).
 
             Without --wait the run is printed and the command returns at once. With --wait its output is \
-            streamed (Output on stdout, Error on stderr; NDJSON records with --json) and the command exits \
-            with the run's result: 0 when it completed, its exit code when it failed (128+N when killed by \
-            signal N), 1 when it was stopped or failed without an exit code.
+            streamed (Output on stdout, Error on stderr; NDJSON records with --json), a failed attempt that \
+            the job's `retries` try again is followed to its retry (the wait is said on stderr), and the \
+            command exits with the last attempt's result: 0 when it completed, its exit code when it failed \
+            (128+N when killed by signal N), 1 when it was stopped or failed without an exit code.
 
             Examples:
               errand job trigger report
@@ -176,10 +178,35 @@ struct JobTriggerCommand: AsyncParsableCommand {
             if client.json { try Terminal.printJSON(run) } else { Terminal.write(Terminal.runTable([run])) }
             return
         }
-        let ended = try await ReceiveCommand.stream(connection, id: run.id, keep: false, wait: true, json: client.json)
+        var ended = try await ReceiveCommand.stream(connection, id: run.id, keep: false, wait: true, json: client.json)
+        // A failed attempt that the job retries is followed to its retry, and so on: the exit is the last attempt's.
+        while ended.state == .failed, let retry = try await nextAttempt(after: ended, first: run, connection) {
+            ended = try await ReceiveCommand.stream(connection, id: retry.id, keep: false, wait: true, json: client.json)
+        }
         let code = JobText.exitCode(of: ended)
         if code != 0 { Terminal.error("run \(ended.id) of '\(job.name)' \(JobText.outcome(of: ended))") }
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension JobTriggerCommand {
+    /// The retry of a failed attempt, once the daemon has started it; nil when the job's `retries`
+    /// allow none (or the retry did not appear within its delay and a grace).
+    func nextAttempt(after failed: Run, first: Run, _ connection: ErrandClient) async throws -> Run? {
+        let policy = JobSettings(object: try await connection.job(job.name).settings).retries
+        guard let delay = policy.delay(beforeRetry: failed.attempt) else { return nil }
+        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        let wait = seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+        Terminal.error(
+            "run \(failed.id) of '\(job.name)' \(JobText.outcome(of: failed)); retry \(failed.attempt) of \(policy.count) in \(wait)")
+        let deadline = Date().addingTimeInterval(seconds + 30)
+        while Date() < deadline {
+            // Retries are numbered attempts with the first run as their parent.
+            let attempts = try await connection.runs([("parent", String(first.id))])
+            if let next = attempts.first(where: { $0.attempt == failed.attempt + 1 }) { return next }
+            try await Task.sleep(for: .milliseconds(min(1000, max(100, Int(seconds * 100)))))
+        }
+        return nil
     }
 }
 

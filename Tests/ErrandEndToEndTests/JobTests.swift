@@ -214,6 +214,34 @@ struct JobTests {
         #expect(try await jobHistory(reborn, "worker").count == 6)
     }
 
+    @Test("trigger --wait follows a failed attempt to its retries and exits with the last attempt's result")
+    func triggerWaitFollowsRetries() async throws {
+        let daemon = try Daemon()
+        try await daemon.start()
+        defer { daemon.stop() }
+        let folder = try temporaryFolder()
+        let mark = folder + "/tried"
+        var flaky = ZipWriter()
+        flaky.file("run.sh", "#!/bin/sh\nif [ -e \(mark) ]; then echo second; exit 0; fi\ntouch \(mark); echo first; exit 3\n")
+        var broken = ZipWriter()
+        broken.file("run.sh", "#!/bin/sh\necho attempt; exit 4\n")
+        let settings = folder + "/settings.job"
+        try #"{"retries": {"count": 2, "delay": "1s", "backoff": "fixed"}}"#.write(toFile: settings, atomically: true, encoding: .utf8)
+        for (name, zip) in [("flaky", flaky), ("broken", broken)] {
+            let deployed = try await daemon.run(["job", "deploy", name, try write(zip), "--triggered", "--settings", settings])
+            #expect(deployed.status == 0, "\(deployed.stderr)")
+        }
+        let recovered = try await daemon.run(["job", "trigger", "flaky", "--wait"])
+        #expect(recovered.status == 0, "\(recovered.stderr)")
+        #expect(recovered.stdout == "first\nsecond\n")
+        #expect(recovered.stderr.contains("retry 1 of 2 in 1 s"))
+        let hopeless = try await daemon.run(["job", "trigger", "broken", "--wait"])
+        #expect(hopeless.status == 4)
+        #expect(hopeless.stdout == "attempt\nattempt\nattempt\n")
+        #expect(hopeless.stderr.contains("retry 2 of 2 in 1 s"))
+        #expect(try await jobHistory(daemon, "broken").map(\.attempt).sorted() == [1, 2, 3])
+    }
+
     @Test("a job scheduled every 2 seconds fires on time; with overlap skip a long run's skipped ticks are in the history")
     func scheduledJobs() async throws {
         let daemon = try Daemon()
