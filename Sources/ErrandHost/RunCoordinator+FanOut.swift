@@ -95,7 +95,9 @@ extension RunCoordinator {
                 dispatch()
             }
         } catch {
+            // The children already queued or running must not go on unwatched by the caller, who gets no parent id.
             fanOuts[parent.id]?.failure = "could not create its children: \(error)"
+            await stopChildren(of: parent.id, grace: configuration.stopGrace)
             throw error
         }
         return parent

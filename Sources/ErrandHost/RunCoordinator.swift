@@ -52,6 +52,8 @@ public actor RunCoordinator: Service {
         /// The launched process (or remote run) to stop; nil until launched.
         var work: (any LaunchedWork)?
         var stopCause: StopCause?
+        /// The grace of a stop asked for before the process existed: handed to the enforcer at launch.
+        var pendingStopGrace: Duration?
         /// Created (with the current time) when the run is asked to stop: `ERRAND_SHUTDOWN_FILE`.
         var shutdownFile: String?
         /// Stop requests (their grace) for the run's enforcer task.
@@ -144,15 +146,19 @@ public actor RunCoordinator: Service {
     public func recover() async throws {
         let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
         for run in unfinished {
-            let isChild = run.type == .remoteJob && run.parentId != nil
-            if run.state == .notStarted && !isChild {
+            // A fan-out's runs are never queued again: their hosts' credentials were never stored, and a
+            // parent is no command to run here.
+            if run.state == .notStarted && run.type != .remoteJob {
                 throttle.enqueue(run.id, group: run.throttleGroup)
                 continue
             }
             var reason =
-                run.state == .notStarted
-                ? "the daemon stopped before this child reached \(run.location) (a fan-out's connections are not kept across restarts)"
-                : "the daemon stopped while the run was \(run.state.rawValue) (killed or crashed)"
+                switch (run.state, run.isFanOutChild) {
+                case (.notStarted, true):
+                    "the daemon stopped before this child reached \(run.location) (a fan-out's connections are not kept across restarts)"
+                case (.notStarted, false): "the daemon stopped while this fan-out was being created"
+                default: "the daemon stopped while the run was \(run.state.rawValue) (killed or crashed)"
+                }
             if let pid = run.pid, let leftover = ProcessGroup.leftover(pid: pid, runID: run.id) {
                 leftover.send(SIGKILL)
                 reason += "; its leftover processes were killed"
@@ -358,6 +364,9 @@ public actor RunCoordinator: Service {
     private func launchPlan(
         _ run: Run, environment: [String: String], remote: RemoteChild?
     ) throws(ErrandError) -> (any ProcessLauncher, LaunchSpec) {
+        guard run.type != .remoteJob || remote != nil else {
+            throw .badRequest("run \(run.id) belongs to a fan-out whose host is not known to this daemon any more")
+        }
         if let remote {
             let told = environment.filter { $0.key.hasPrefix("ERRAND_") }
             let spec = LaunchSpec(
@@ -388,8 +397,9 @@ public actor RunCoordinator: Service {
         active[id]?.work = work
         var state = RunState.running
         if active[id]?.stopCause != nil {
-            // A stop came while the process was being launched.
-            await work.terminate(grace: stopGrace(of: id))
+            // A stop came while the process was being launched: the enforcer takes it from here (SIGTERM,
+            // then SIGKILL after the grace asked for).
+            active[id]?.requestStop.yield(active[id]?.pendingStopGrace ?? stopGrace(of: id))
             state = .stopping
         }
         let startedAt = now()
@@ -527,8 +537,13 @@ public actor RunCoordinator: Service {
             // (its final state is being written): nothing to record.
             let recordStopping = entry.state == .running
             if recordStopping { entry.state = .stopping }
+            if entry.work == nil && fanOuts[id] == nil {
+                // Launching: there is nothing to signal yet; `didLaunch` hands the stop to the enforcer.
+                entry.pendingStopGrace = min(entry.pendingStopGrace ?? grace, grace)
+            } else {
+                entry.requestStop.yield(grace)
+            }
             active[id] = entry
-            entry.requestStop.yield(grace)
             if recordStopping {
                 try await store.updateRun(id: id, RunUpdate(state: .stopping))
                 hub.publish(.state(runID: id, state: .stopping))

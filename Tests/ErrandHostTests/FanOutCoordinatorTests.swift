@@ -6,6 +6,10 @@ import ErrandStore
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The coordinator's side of fan-out, with hosts that cannot be reached (no network needed): the
 /// end-to-end tests reach real daemons and a real sshd.
 @Suite("Fan-out in the coordinator", .timeLimit(.minutes(2)))
@@ -101,6 +105,33 @@ struct FanOutCoordinatorTests {
         }
     }
 
+    /// A launcher whose processes take half a second to be reported started (a slow spawn, a remote start).
+    struct SlowToStart: ProcessLauncher {
+        func run(
+            _ spec: LaunchSpec, started: @Sendable (any LaunchedWork) async -> Void,
+            output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
+        ) async throws(LaunchError) -> ErrandCore.ExitStatus {
+            try await SubprocessLauncher().run(
+                spec,
+                started: { work in
+                    try? await Task.sleep(for: .milliseconds(500))
+                    await started(work)
+                }, output: output)
+        }
+    }
+
+    @Test("a stop that comes while the run is still launching gets its SIGKILL after the grace, like any other")
+    func stopWhileLaunching() async throws {
+        let fixture = try RunCoordinatorTests.Fixture(launcher: SlowToStart())
+        try await fixture.serving { coordinator in
+            let run = try await coordinator.start(
+                RunRequest(argv: ["sh", "-c", "trap '' TERM; echo up; sleep 30"], environment: ["PATH": "/usr/bin:/bin"]))
+            let stopped = try await coordinator.stop(id: run.id, grace: .zero)
+            #expect(stopped.state == .stopped, "\(stopped.state) \(stopped.reason ?? "")")
+            #expect(stopped.signal == SIGKILL)
+        }
+    }
+
     @Test("children still queued when the daemon died fail at restart: their hosts' credentials were never stored")
     func recovery() async throws {
         let fixture = try RunCoordinatorTests.Fixture()
@@ -110,8 +141,14 @@ struct FanOutCoordinatorTests {
         try await store.updateRun(id: parent.id, RunUpdate(state: .running))
         let queued = try await store.createRun(
             NewRun(type: .remoteJob, argv: ["true"], instance: "b", parentId: parent.id, createdAt: Date()))
+        // A parent the daemon died while creating: it is no command to run here.
+        let unborn = try await store.createRun(
+            NewRun(type: .remoteJob, argv: ["touch", "/tmp/errand-must-not-run"], instance: "x", createdAt: Date()))
         try await fixture.coordinator.recover()
         #expect(try await store.run(id: parent.id)?.state == .failed)
+        let never = try #require(try await store.run(id: unborn.id))
+        #expect(never.state == .failed && never.pid == nil)
+        #expect(never.reason?.contains("while this fan-out was being created") == true)
         let child = try #require(try await store.run(id: queued.id))
         #expect(child.state == .failed)
         #expect(child.reason?.contains("before this child reached b") == true)

@@ -14,13 +14,17 @@ struct RunCoordinatorTests {
         let store: SQLiteStore
         let path: String
 
-        init(throttleLimit: Int = 4, path: String? = nil, remoteLaunchers: RemoteLaunchers = RemoteLaunchers()) throws {
+        init(
+            throttleLimit: Int = 4, path: String? = nil, launcher: any ProcessLauncher = SubprocessLauncher(),
+            remoteLaunchers: RemoteLaunchers = RemoteLaunchers()
+        ) throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-host-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             self.path = path ?? directory.appendingPathComponent("errand.sqlite").path
             store = try SQLiteStore(path: self.path)
             coordinator = RunCoordinator(
-                store: store, configuration: HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2)),
+                store: store, launcher: launcher,
+                configuration: HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2)),
                 remoteLaunchers: remoteLaunchers)
         }
 
