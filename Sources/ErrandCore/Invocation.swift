@@ -137,20 +137,15 @@ public struct SSHDestination: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// PowerShell's state of a remoting parent job, from its children's states (powershell.md §1.5,
-/// `PSRemotingJob`): the parent runs until every child is finished; then it is `Failed` if any child
-/// failed, `Stopped` if the parent was asked to stop, else `Completed` (so a child stopped on its own
-/// leaves the parent `Completed`, as in PowerShell). While unfinished: `Blocked` if a child is,
-/// `Disconnected` if every unfinished child is, else `Running` (or `Stopping` once asked to stop).
+/// PowerShell's final state of a remoting parent job once every child has finished (powershell.md §1.5,
+/// `PSRemotingJob`): `Failed` if any child failed, else `Stopped` if the parent was asked to stop, else
+/// `Completed` (so a child stopped on its own leaves the parent `Completed`, as in PowerShell). Until then
+/// the parent is `Running`, or `Stopping` once asked to stop; Errand's children are never `Blocked` or
+/// `Disconnected`, so PowerShell's rules for those do not arise. A child still unfinished (only when the
+/// daemon is torn down without a graceful stop) counts as failed.
 public enum FanOutState {
-    public static func parent(children: [RunState], stopRequested: Bool) -> RunState {
-        let unfinished = children.filter { !$0.isFinished }
-        if unfinished.isEmpty {
-            if children.contains(.failed) { return .failed }
-            return stopRequested ? .stopped : .completed
-        }
-        if unfinished.contains(.blocked) { return .blocked }
-        if unfinished.allSatisfy({ $0 == .disconnected }) { return .disconnected }
-        return stopRequested ? .stopping : .running
+    public static func final(children: [RunState], stopRequested: Bool) -> RunState {
+        if children.contains(where: { $0 == .failed || !$0.isFinished }) { return .failed }
+        return stopRequested ? .stopped : .completed
     }
 }

@@ -165,7 +165,7 @@ extension RunCoordinator {
         guard let fanOut = fanOuts.removeValue(forKey: id) else { return finishBookkeeping(id) }
         fanOut.noteChildEnd.finish()
         let cause = active[id]?.stopCause
-        var state = FanOutState.parent(children: Array(fanOut.children.values), stopRequested: cause != nil)
+        var state = FanOutState.final(children: Array(fanOut.children.values), stopRequested: cause != nil)
         var reason: String?
         if let failure = fanOut.failure {
             state = .failed
