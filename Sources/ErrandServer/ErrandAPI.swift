@@ -173,13 +173,13 @@ public struct ErrandAPI: Sendable {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 var after: Int64 = 0
-                var formatter = LogFormatter(timestamps: timestamps)
+                var log = PlainLog(timestamps: timestamps)
                 while true {
                     let page = try await coordinator.output(
                         id: id, after: after, limit: Self.streamPage, wait: follow ? .seconds(Self.maxPoll) : .zero)
                     var buffer = ByteBuffer()
                     for chunk in page.chunks where only == nil || chunk.stream == only {
-                        formatter.append(chunk, to: &buffer)
+                        buffer.writeBytes(log.render(chunk))
                     }
                     if buffer.readableBytes > 0 { try await writer.write(buffer) }
                     after = page.next
