@@ -11,7 +11,7 @@ struct DaemonLauncher: ProcessLauncher {
     let url: String
     let keepRemote: Bool
     /// A failed poll is tried again this many times before the child is given up as unreachable.
-    var pollRetries = 5
+    static let pollRetries = 5
 
     func run(
         _ spec: LaunchSpec,
@@ -66,7 +66,7 @@ struct DaemonLauncher: ProcessLauncher {
             } catch {
                 if Task.isCancelled { throw LaunchError("stopped while following run \(id) on \(host.name)") }
                 failures += 1
-                guard failures <= pollRetries else {
+                guard failures <= Self.pollRetries else {
                     throw LaunchError("lost contact with \(host.name) while following its run \(id): \(Self.message(error))")
                 }
                 try? await Task.sleep(for: .seconds(failures))
