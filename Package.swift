@@ -140,10 +140,16 @@ let package = Package(
         .testTarget(name: "ErrandClientTests", dependencies: ["ErrandCore", "ErrandClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandRemoteTests", dependencies: ["ErrandCore", "ErrandRunner", "ErrandRemote"], swiftSettings: swiftSettings),
-        .testTarget(name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
-            dependencies: ["ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs"],
+            dependencies: [
+                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs",
+                // A trigger in the real SQLite file stands in for a store that fails one write.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

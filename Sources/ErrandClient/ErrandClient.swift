@@ -60,7 +60,14 @@ public struct ErrandClient: Sendable {
     public func stop(id: Int64, grace: Double?) async throws -> Run {
         try await send(
             .POST, "/api/v1/runs/\(id)/stop", query: grace.map { [("grace", String($0))] } ?? [],
-            timeout: .seconds(Int64((grace ?? 10) + 30)))
+            timeout: Self.pollTimeout(grace ?? 10))
+    }
+
+    /// How long to wait for the answer to a request the server may hold for `seconds`: that plus 30 s,
+    /// computed without a trap whatever the caller passed (the daemon refuses what is out of range).
+    static func pollTimeout(_ seconds: Double) -> TimeAmount {
+        let held = seconds.isFinite ? min(max(seconds, 0), InputBounds.maxTimeoutSeconds) : 0
+        return .seconds(Int64(held) + 30)
     }
 
     /// One long poll of at most `timeout` seconds (the server caps it at 30).
@@ -68,14 +75,14 @@ public struct ErrandClient: Sendable {
         var query = ids.map { ("id", String($0)) }
         query.append(("any", String(any)))
         query.append(("timeout", String(timeout)))
-        return try await send(.GET, "/api/v1/runs/wait", query: query, timeout: .seconds(Int64(timeout) + 30))
+        return try await send(.GET, "/api/v1/runs/wait", query: query, timeout: Self.pollTimeout(timeout))
     }
 
     /// Output after `after`; at most `limit` records (the daemon's default: 1,000) per page.
     public func output(id: Int64, after: Int64, wait: Double = 0, limit: Int? = nil) async throws -> OutputPageBody {
         var query = [("after", String(after)), ("wait", String(wait))]
         if let limit { query.append(("limit", String(limit))) }
-        return try await send(.GET, "/api/v1/runs/\(id)/output", query: query, timeout: .seconds(Int64(wait) + 30))
+        return try await send(.GET, "/api/v1/runs/\(id)/output", query: query, timeout: Self.pollTimeout(wait))
     }
 
     public func receive(
@@ -84,7 +91,7 @@ public struct ErrandClient: Sendable {
         var query = [("keep", String(keep)), ("wait", String(wait))]
         if !reader.isEmpty { query.append(("reader", reader)) }
         if let session { query.append(("session", session)) }
-        return try await send(.POST, "/api/v1/runs/\(id)/receive", query: query, timeout: .seconds(Int64(wait) + 30))
+        return try await send(.POST, "/api/v1/runs/\(id)/receive", query: query, timeout: Self.pollTimeout(wait))
     }
 
     // MARK: - Sessions

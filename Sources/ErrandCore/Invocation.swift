@@ -37,7 +37,7 @@ public struct InvokeRequest: Codable, Sendable, Equatable {
             throw .badRequest("say where to run it: --on HOST[,HOST…] (names from `errand host list`, URLs or ssh://user@host)")
         }
         guard on.count <= Self.maxHosts else { throw .badRequest("at most \(Self.maxHosts) hosts per invocation, got \(on.count)") }
-        if let throttleLimit, throttleLimit < 1 { throw .badRequest("throttle limit must be at least 1, got \(throttleLimit)") }
+        if let throttleLimit { _ = try InputBounds.count(throttleLimit, field: "throttleLimit", min: 1) }
         var seen = Set<String>()
         for host in on {
             _ = try host.address()

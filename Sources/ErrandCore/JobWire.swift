@@ -71,4 +71,10 @@ public struct TriggerRequest: Codable, Sendable, Equatable {
     public var arguments: [String]
 
     public init(arguments: [String] = []) { self.arguments = arguments }
+
+    /// `{}` is a trigger without arguments: they are optional, in the body as in the CLI.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        arguments = try container.decodeIfPresent([String].self, forKey: .arguments) ?? []
+    }
 }

@@ -39,14 +39,19 @@ public struct RunRequest: Codable, Sendable, Equatable {
         if let name { try Names.validate(name, what: "run name") }
         if let throttleGroup { try Names.validate(throttleGroup, what: "throttle group") }
         if let session { try Names.validate(session, what: "session name") }
-        if let throttleLimit, throttleLimit < 1 {
-            throw .badRequest("throttle limit must be at least 1, got \(throttleLimit)")
+        if let throttleLimit { _ = try InputBounds.count(throttleLimit, field: "throttleLimit", min: 1) }
+        if let timeout {
+            guard timeout > 0 else { throw .badRequest("timeout must be a positive number of seconds, got \(timeout)") }
+            _ = try InputBounds.seconds(timeout, field: "timeout", max: InputBounds.maxTimeoutSeconds)
         }
-        if let timeout, !(timeout > 0 && timeout.isFinite) {
-            throw .badRequest("timeout must be a positive number of seconds, got \(timeout)")
+        if let workingDirectory, workingDirectory.isEmpty || workingDirectory.contains("\0") {
+            throw .badRequest("workingDirectory must be a non-empty path without NUL bytes")
         }
         if let environment, let bad = environment.keys.first(where: { $0.isEmpty || $0.contains("=") || $0.contains("\0") }) {
             throw .badRequest("invalid environment variable name '\(bad)'")
+        }
+        if let environment, let bad = environment.first(where: { $0.value.contains("\0") }) {
+            throw .badRequest("the value of environment variable '\(bad.key)' contains a NUL byte")
         }
         if argv.contains(where: { $0.contains("\0") }) { throw .badRequest("arguments cannot contain NUL bytes") }
         return self

@@ -76,8 +76,9 @@ public enum Sessions {
     public static func reader(_ name: String) -> String { "session:" + name }
 
     public static func validateIdleTimeout(_ seconds: Double) throws(ErrandError) {
-        guard seconds > 0, seconds.isFinite, seconds <= 366 * 86_400 else {
-            throw .badRequest("idle timeout must be a positive number of seconds of at most a year, got \(seconds)")
+        guard seconds > 0, seconds.isFinite, seconds <= InputBounds.maxTimeoutSeconds else {
+            throw .badRequest(
+                "idleTimeout must be a positive number of seconds of at most a year (31536000), got \(seconds)")
         }
     }
 }

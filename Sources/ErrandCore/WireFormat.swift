@@ -92,14 +92,23 @@ public struct WaitBody: Codable, Sendable {
 
 /// The answer of `/healthz` and `/api/v1/version`.
 public struct HealthBody: Codable, Sendable {
+    /// `ok`, or `degraded` while the store cannot write (the daemon answers, runs go on, new runs get 503).
     public var status: String
     public var version: String
     public var instance: String
+    /// Why the daemon is degraded.
+    public var problem: String?
 
-    public init(status: String = "ok", version: String = ErrandVersion.current, instance: String) {
+    public init(status: String = "ok", version: String = ErrandVersion.current, instance: String, problem: String? = nil) {
         self.status = status
         self.version = version
         self.instance = instance
+        self.problem = problem
+    }
+
+    /// `degraded` with the problem when there is one, else `ok`.
+    public static func reporting(_ problem: String?, instance: String) -> HealthBody {
+        HealthBody(status: problem == nil ? "ok" : "degraded", instance: instance, problem: problem)
     }
 }
 

@@ -99,6 +99,16 @@ public actor JobHost: Service {
     /// Starts what a job needs after loading or deploying: the supervisor of a continuous job, the
     /// next tick of a scheduled one.
     func activate(_ job: DeployedJob, catchUp: Bool) async {
+        // Settings that no longer load (stored by an older version with other rules, or edited by hand)
+        // leave the job stopped with its problems shown, rather than running it on guesses.
+        let errors = job.settings.problems(for: job.kind).filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            supervisors[job.name] = nil
+            agenda.remove(job.name)
+            logger.warning(
+                "job \(job.name) left stopped: its settings.job has errors: \(errors.map(\.message).joined(separator: "; "))")
+            return
+        }
         switch job.kind {
         case .continuous:
             if job.record.enabled { startSupervisor(job.name) } else { supervisors[job.name] = nil }

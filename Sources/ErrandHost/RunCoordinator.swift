@@ -148,12 +148,17 @@ public actor RunCoordinator: Service {
         for run in unfinished {
             // A fan-out's runs are never queued again: their hosts' credentials were never stored, and a
             // parent is no command to run here.
-            if run.state == .notStarted && run.type != .remoteJob {
+            // A queued run is queued again, unless its launch had begun: then its command may have run,
+            // and running it again could do twice what must be done once.
+            let launchBegun = run.startedAt != nil
+            if run.state == .notStarted && run.type != .remoteJob && !launchBegun {
                 throttle.enqueue(run.id, group: run.throttleGroup)
                 continue
             }
             var reason =
                 switch (run.state, run.isFanOutChild) {
+                case (.notStarted, _) where launchBegun:
+                    "the daemon stopped while launching this run; it is not launched again, so its command never runs twice"
                 case (.notStarted, true):
                     "the daemon stopped before this child reached \(run.location) (a fan-out's connections are not kept across restarts)"
                 case (.notStarted, false): "the daemon stopped while this fan-out was being created"
@@ -317,7 +322,9 @@ public actor RunCoordinator: Service {
             launch = nil
             launchFailure = error.message
         }
-        if let (launcher, spec) = launch {
+        if launch != nil, let failure = await recordLaunchAttempt(id) {
+            launchFailure = failure
+        } else if let (launcher, spec) = launch {
             do {
                 status = try await withThrowingTaskGroup(of: ExitStatus?.self) { group in
                     group.addTask {
@@ -328,7 +335,7 @@ public actor RunCoordinator: Service {
                     group.addTask {
                         await self.enforceStops(id, requests: stopRequests); return nil
                     }
-                    if let timeout = run.timeout {
+                    if let timeout = run.timeout.flatMap(Self.sleepable) {
                         group.addTask {
                             try await Task.sleep(for: .seconds(timeout))
                             _ = try? await self.requestStop(id, grace: self.stopGrace(of: id), cause: .timeout(timeout))
@@ -357,6 +364,25 @@ public actor RunCoordinator: Service {
         capture.finish()
         await written
         await record(id, job: run.job, status: status, launchFailure: launchFailure)
+    }
+
+    /// Writes down that the run is about to be launched, before anything is launched: a daemon that dies
+    /// from here on finds the mark at its restart and records the run `Failed` instead of launching it a
+    /// second time. When the mark cannot be written the run is not launched at all; the reason is returned.
+    private func recordLaunchAttempt(_ id: Int64) async -> String? {
+        do {
+            try await store.updateRun(id: id, RunUpdate(startedAt: now()))
+            return nil
+        } catch {
+            logger.error("run \(id) not launched: its launch could not be recorded: \(error)")
+            return "not launched: the store could not record its launch (\(error))"
+        }
+    }
+
+    /// A stored timeout as something `Task.sleep` takes without trapping: runs stored by an older
+    /// version were not bounded by ``InputBounds``.
+    static func sleepable(_ seconds: Double) -> Double? {
+        seconds.isFinite && seconds > 0 ? min(seconds, InputBounds.maxTimeoutSeconds) : nil
     }
 
     /// What runs the run, and what it is told: the local program found in the run's PATH, or, for a

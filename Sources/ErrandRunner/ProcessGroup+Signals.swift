@@ -19,6 +19,21 @@ extension ProcessGroup {
     /// True while any process of the group is alive.
     public var isAlive: Bool { id > 1 && kill(-id, 0) == 0 }
 
+    /// True while a process of the group runs. Unlike ``isAlive``, exited processes not yet reaped
+    /// (zombies, which the daemon cannot reap once they were orphaned) do not count.
+    public var hasRunningMembers: Bool {
+        guard isAlive else { return false }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
+        return entries.contains { entry in
+            guard entry.first?.isNumber == true, let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            // After "pid (comm)": state ppid pgrp …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && fields[2] == "\(id)"
+        }
+    }
+
     /// The group of a process found alive from an earlier life of the daemon, when its environment
     /// proves it is the run's (`ERRAND_RUN_ID`): pids are reused, so a bare pid proves nothing.
     public static func leftover(pid: Int32, runID: Int64) -> ProcessGroup? {

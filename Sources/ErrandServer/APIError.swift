@@ -14,6 +14,8 @@ struct APIError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = try JSONCoding.encoder().encode(ErrorBody(error: error))
         var headers: HTTPFields = [.contentType: "application/json"]
+        // Unavailable is temporary (shutting down, store full): say when to come back.
+        if error.code == .unavailable { headers[.retryAfter] = "5" }
         if error.code == .unauthorized {
             headers.append(HTTPField(name: .wwwAuthenticate, value: #"Bearer realm="errand""#))
             // Pages (the dashboard) get a Basic challenge too, so a browser asks for the token as a password.

@@ -34,10 +34,13 @@ public struct ErrandAPI: Sendable {
     public func router() -> Router<ErrandRequestContext> {
         let router = Router(context: ErrandRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        // Tokenless means loopback only (ListenPolicy); a foreign Host is a DNS-rebinding page.
+        if !requireTokens { router.add(middleware: LoopbackHostGuard()) }
         router.add(middleware: CrossSiteGuard())
         // Before every route (and before "no such route"): nothing is looked up for a caller without a valid token.
         router.add(middleware: AuthMiddleware(authority: tokens, requireTokens: requireTokens))
-        router.get("healthz") { _, _ in HealthBody(instance: instance) }
+        let store = coordinator.store
+        router.get("healthz") { _, _ in HealthBody.reporting(store.writeProblem, instance: instance) }
         let api = router.group("api/v1")
         api.get("version") { _, _ in HealthBody(instance: instance) }
         api.get("openapi.yaml") { _, _ in try Self.openAPIDocument() }
@@ -88,8 +91,9 @@ public struct ErrandAPI: Sendable {
             return state
         }
         filter.hasMoreData = try Self.optionalBool(query.get("hasMoreData"), name: "hasMoreData")
-        filter.newest = try Self.optionalInt(query.get("newest"), name: "newest", minimum: 0).map(Int.init)
-        filter.limit = try Self.optionalInt(query.get("limit"), name: "limit", minimum: 0).map(Int.init)
+        let maxCount = Int64(InputBounds.maxCount)
+        filter.newest = try Self.optionalInt(query.get("newest"), name: "newest", minimum: 0, maximum: maxCount).map(Int.init)
+        filter.limit = try Self.optionalInt(query.get("limit"), name: "limit", minimum: 0, maximum: maxCount).map(Int.init)
         filter.before = try Self.optionalInt(query.get("before"), name: "before", minimum: 0)
         filter.after = try Self.optionalInt(query.get("after"), name: "after", minimum: 0)
         filter.parent = try Self.optionalInt(query.get("parent"), name: "parent", minimum: 1)
@@ -118,7 +122,8 @@ public struct ErrandAPI: Sendable {
     }
 
     @Sendable func stopRun(_ request: Request, context: ErrandRequestContext) async throws -> Run {
-        let grace = try Self.optionalSeconds(request.uri.queryParameters.get("grace"), name: "grace")
+        let grace = try Self.optionalSeconds(
+            request.uri.queryParameters.get("grace"), name: "grace", max: InputBounds.maxGraceSeconds)
         return try await coordinator.stop(id: Self.runID(context), grace: grace.map { .seconds($0) })
     }
 
@@ -257,20 +262,25 @@ public struct ErrandAPI: Sendable {
         }
     }
 
-    static func optionalInt(_ text: String?, name: String, minimum: Int64) throws -> Int64? {
+    /// A whole number from a query string, at least `minimum`. Ids and sequence numbers may reach
+    /// `Int64.max`; counts pass `maximum` (``InputBounds/maxCount``).
+    static func optionalInt(_ text: String?, name: String, minimum: Int64, maximum: Int64 = .max) throws -> Int64? {
         guard let text else { return nil }
-        guard let value = Int64(text), value >= minimum else {
-            throw ErrandError.badRequest("\(name) must be an integer ≥ \(minimum), got '\(text)'")
+        guard let value = Int64(text), value >= minimum, value <= maximum else {
+            let range = maximum == .max ? "≥ \(minimum)" : "from \(minimum) to \(maximum)"
+            throw ErrandError.badRequest("\(name) must be a whole number \(range), got '\(text)'")
         }
         return value
     }
 
-    static func optionalSeconds(_ text: String?, name: String) throws -> Double? {
+    /// Seconds from a query string, checked by ``InputBounds``. Long-poll waits may ask for any time up to
+    /// a year and are cut to ``maxPoll`` by the caller; clients loop for longer.
+    static func optionalSeconds(_ text: String?, name: String, max: Double = InputBounds.maxTimeoutSeconds) throws -> Double? {
         guard let text else { return nil }
-        guard let value = Double(text), value >= 0, value.isFinite else {
-            throw ErrandError.badRequest("\(name) must be a number of seconds ≥ 0, got '\(text)'")
+        guard let value = Double(text) else {
+            throw ErrandError.badRequest("\(name) must be a number of seconds, got '\(text)'")
         }
-        return value
+        return try InputBounds.seconds(value, field: name, max: max)
     }
 
     static func limit(_ query: Parameters) throws -> Int {

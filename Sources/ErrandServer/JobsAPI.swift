@@ -88,7 +88,8 @@ struct JobsAPI: Sendable {
 
     /// The job's runs, newest first (`limit`, default all kept).
     @Sendable func history(_ request: Request, context: ErrandRequestContext) async throws -> [Run] {
-        let limit = try ErrandAPI.optionalInt(request.uri.queryParameters.get("limit"), name: "limit", minimum: 1)
+        let limit = try ErrandAPI.optionalInt(
+            request.uri.queryParameters.get("limit"), name: "limit", minimum: 1, maximum: Int64(InputBounds.maxCount))
         return try await jobs.history(Self.name(context), limit: limit.map(Int.init))
     }
 

@@ -21,6 +21,10 @@ struct PackageUpload {
         let isZip =
             contentType.hasPrefix("application/zip") || contentType.hasPrefix("application/x-zip") || fileName == nil
             || fileName!.lowercased().hasSuffix(".zip")
+        if !isZip, let fileName, fileName.utf8.count > 255 || fileName.utf8.contains(0) {
+            throw ErrandError.badRequest(
+                "the file name in Content-Disposition is not usable: at most 255 bytes without NUL (got \(fileName.utf8.count) bytes)")
+        }
         let folder = directory.appendingPathComponent(UUID().uuidString, isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let target = folder.appendingPathComponent(isZip ? "package.zip" : "package/\(fileName!)")

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStore {
     public func createToken(_ token: TokenRecord) async throws {
         do {
-            try await pool.write { db in
+            try await write { db in
                 try db.cachedStatement(
                     sql: "INSERT INTO tokens (name, role, prefix, hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)"
                 ).execute(
@@ -30,14 +30,14 @@ extension SQLiteStore {
     }
 
     public func deleteToken(named name: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM tokens WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
     }
 
     public func touchToken(named name: String, at time: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE tokens SET last_used_at = ? WHERE name = ?", arguments: [time, name])
         }
     }

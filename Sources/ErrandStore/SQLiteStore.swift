@@ -5,6 +5,7 @@ import GRDB
 /// The embedded store: one SQLite file in WAL mode, through GRDB. The default for a single host.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    public let health = StoreHealth()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
@@ -15,18 +16,39 @@ public final class SQLiteStore: Store {
             // 30 µs instead of 1 ms per transaction (research/peers.md §5.3).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        try Self.makePrivate(path)
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
     }
 
+    /// The database holds every run's environment and output: readable by its owner only, whatever the
+    /// umask. SQLite gives its `-wal` and `-shm` files the mode of the database file.
+    static func makePrivate(_ path: String) throws {
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ErrandError(.unavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        guard fchmod(descriptor, 0o600) == 0 else {
+            throw ErrandError(.unavailable, "cannot make \(path) private (chmod 600): \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
+    }
+
+    public var writeProblem: String? { health.writeProblem }
+
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await health.write { try await pool.write(updates) }
+    }
+
     public func createRun(_ new: NewRun) async throws -> Run {
         let encoded = try EncodedRun(new)
-        return try await pool.write { db in try Self.insertRun(db, new, encoded) }
+        return try await write { db in try Self.insertRun(db, new, encoded) }
     }
 
     public func claimTick(job: String, due: Date, run new: NewRun) async throws -> Run? {
         let encoded = try EncodedRun(new)
-        return try await pool.write { db in
+        return try await write { db in
             let claimed = try db.cachedStatement(
                 sql: "INSERT INTO schedule_ticks (job_name, due_at, run_id) VALUES (?, ?, 0) ON CONFLICT DO NOTHING"
             )
@@ -74,7 +96,7 @@ public final class SQLiteStore: Store {
 
     public func saveJob(_ job: JobRecord) async throws {
         let entryPoint = String(decoding: try JSONEncoder().encode(job.entryPoint), as: UTF8.self)
-        try await pool.write { db in
+        try await write { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, created_at, updated_at)
@@ -105,7 +127,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteJob(named name: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM schedule_ticks WHERE job_name = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [name])
             return db.changesCount > 0
@@ -129,7 +151,7 @@ public final class SQLiteStore: Store {
     }
 
     public func pruneTicks(before cutoff: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     DELETE FROM schedule_ticks WHERE due_at < ?
@@ -209,7 +231,7 @@ public final class SQLiteStore: Store {
     }
 
     public func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             var sets: [String] = []
             var arguments: StatementArguments = []
             func set(_ column: String, _ value: (any DatabaseValueConvertible)?) {
@@ -248,7 +270,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteRun(id: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM output WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM cursors WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
@@ -257,7 +279,7 @@ public final class SQLiteStore: Store {
     }
 
     public func trimOutput(runID: Int64, keepBytes: Int64) async throws -> Int64 {
-        try await pool.write { db in
+        try await write { db in
             let sizes = try Row.fetchCursor(
                 db, sql: "SELECT seq, length(data) AS size FROM output WHERE run_id = ? ORDER BY seq DESC", arguments: [runID])
             var kept: Int64 = 0
@@ -281,7 +303,7 @@ public final class SQLiteStore: Store {
 
     public func appendOutput(runID: Int64, _ chunks: [OutputChunk]) async throws {
         guard let last = chunks.last else { return }
-        try await pool.write { db in
+        try await write { db in
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO output (run_id, seq, stream, time, data, host) VALUES (?, ?, ?, ?, ?, ?)")
             for chunk in chunks {
@@ -303,7 +325,7 @@ public final class SQLiteStore: Store {
     }
 
     public func receive(runID: Int64, reader: String, limit: Int) async throws -> [OutputChunk]? {
-        try await pool.write { db in
+        try await write { db in
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?"), arguments: [runID]) != nil else {
                 return nil
             }
@@ -325,7 +347,7 @@ public final class SQLiteStore: Store {
     // MARK: - Sessions
 
     public func createSession(_ session: Session) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO sessions (name, state, created_at, last_seen_at, disconnected_at, idle_timeout_seconds, stop_on_expire)
@@ -351,7 +373,7 @@ public final class SQLiteStore: Store {
     }
 
     public func updateSession(_ session: Session) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     UPDATE sessions SET state = ?, last_seen_at = ?, disconnected_at = ?, idle_timeout_seconds = ?,
@@ -366,7 +388,7 @@ public final class SQLiteStore: Store {
     }
 
     public func deleteSession(named name: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM cursors WHERE reader = ?", arguments: [Sessions.reader(name)])
             // The runs go on without a session: a new session of the same name must not inherit them.
             try db.execute(sql: "UPDATE runs SET session_name = NULL WHERE session_name = ?", arguments: [name])

@@ -78,6 +78,8 @@ public protocol Store: Sendable {
     /// Deletes a session and its cursors; its runs stay, in no session. False when there was no such session.
     @discardableResult
     func deleteSession(named name: String) async throws -> Bool
+    /// Why the store could not write the last time it tried (disk full, read-only), nil when it could.
+    var writeProblem: String? { get }
 }
 
 /// The fields of a new run.
@@ -196,5 +198,8 @@ public struct RunQuery: Sendable, Equatable {
 }
 
 extension Store {
+    /// Why the store could not write the last time it tried (disk full, read-only), nil when it could.
+    public var writeProblem: String? { nil }
+
     public func run(id: Int64) async throws -> Run? { try await run(id: id, reader: Receiving.defaultReader) }
 }

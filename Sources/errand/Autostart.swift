@@ -11,7 +11,7 @@ import Foundation
 enum Autostart {
     static func startDaemon(for client: ErrandClient) async throws {
         let dataDirectory = DataDirectory.resolve(nil)
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try DataDirectory.create(dataDirectory)
         let logPath = dataDirectory + "/daemon.log"
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Swift.CommandLine.arguments[0]
         let listen = client.baseURL.replacingOccurrences(of: "http://", with: "")
@@ -51,6 +51,16 @@ enum Autostart {
 
 /// Where the daemon keeps its database and logs.
 enum DataDirectory {
+    /// Creates the data dir (and its parents) and makes it private (0700) whatever the umask: it holds
+    /// the store (every run's environment and output), the token database and the daemon's log.
+    static func create(_ path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard chmod(path, 0o700) == 0 else {
+            throw ErrandError.badRequest("cannot make the data dir \(path) private (chmod 700): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// `--data-dir`, else `$ERRAND_DATA_DIR`, else `$XDG_DATA_HOME/errand`, else `~/.local/share/errand`.
     static func resolve(_ option: String?) -> String {
         let environment = ProcessInfo.processInfo.environment

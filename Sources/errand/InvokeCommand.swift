@@ -52,7 +52,7 @@ struct InvokeCommand: AsyncParsableCommand {
         if hosts.flatMap({ $0.split(separator: ",") }).isEmpty {
             throw ValidationError("say where to run it: --on HOST[,HOST…]")
         }
-        if let throttleLimit, throttleLimit < 1 { throw ValidationError("--throttle-limit must be at least 1") }
+        if let throttleLimit { try FlagBounds.count(throttleLimit, flag: "--throttle-limit") }
     }
 
     func run() async throws {

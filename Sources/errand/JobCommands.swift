@@ -317,7 +317,7 @@ struct JobHistoryCommand: AsyncParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let limit { try FlagBounds.count(limit, flag: "--limit") }
     }
 
     func run() async throws {

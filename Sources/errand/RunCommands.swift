@@ -47,6 +47,10 @@ struct StartCommand: AsyncParsableCommand {
         if let bad = environment.first(where: { !$0.contains("=") || $0.hasPrefix("=") }) {
             throw ValidationError("--env wants K=V, got '\(bad)'")
         }
+        if let timeout {
+            try FlagBounds.seconds(timeout, flag: "--timeout", max: InputBounds.maxTimeoutSeconds, positive: true)
+        }
+        if let throttleLimit { try FlagBounds.count(throttleLimit, flag: "--throttle-limit") }
     }
 
     func run() async throws {
@@ -230,7 +234,7 @@ struct WaitCommand: AsyncParsableCommand {
     var timeout: Double?
 
     func validate() throws {
-        if let timeout, !(timeout >= 0) { throw ValidationError("--timeout must be a number of seconds ≥ 0") }
+        if let timeout { try FlagBounds.seconds(timeout, flag: "--timeout", max: InputBounds.maxTimeoutSeconds) }
     }
 
     func run() async throws {
@@ -265,7 +269,7 @@ struct StopCommand: AsyncParsableCommand {
     var grace: Double?
 
     func validate() throws {
-        if let grace, !(grace >= 0) { throw ValidationError("--grace must be a number of seconds ≥ 0") }
+        if let grace { try FlagBounds.seconds(grace, flag: "--grace", max: InputBounds.maxGraceSeconds) }
     }
 
     func run() async throws {

@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         var hostConfiguration = HostConfiguration()
         if let instance { hostConfiguration.instanceName = instance }
         if let limit = try throttleLimit ?? environment["ERRAND_THROTTLE_LIMIT"].map(Self.parseLimit) {
-            guard limit >= 1 else { throw ErrandError.badRequest("--throttle-limit must be at least 1") }
+            _ = try InputBounds.count(limit, field: "--throttle-limit", min: 1)
             hostConfiguration.throttleLimit = limit
         }
         if let sessionIdleTimeout {
@@ -105,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "errand")
 
         do {
-            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            try DataDirectory.create(dataDirectory)
         } catch {
             throw ErrandError.badRequest("cannot create the data dir \(dataDirectory): \(error.localizedDescription)")
         }

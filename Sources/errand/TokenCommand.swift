@@ -29,7 +29,7 @@ struct TokenTarget: ParsableArguments {
     func localAuthority() throws -> TokenAuthority? {
         guard let dataDir else { return nil }
         do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            try DataDirectory.create(dataDir)
             return TokenAuthority(store: try SQLiteStore(path: dataDir + "/errand.sqlite"))
         } catch {
             throw ErrandError.badRequest("cannot open the database in \(dataDir): \(error)")

@@ -97,6 +97,17 @@ struct APITests {
             ("/api/v1/runs", .post, #"{"argv": ["true"], "name": "no spaces"}"#, .badRequest, "bad_request"),
             ("/api/v1/runs?state=Sleeping", .get, "", .badRequest, "bad_request"),
             ("/api/v1/runs?newest=-1", .get, "", .badRequest, "bad_request"),
+            // Numbers that would trap a conversion: refused with the field and its range.
+            ("/api/v1/runs", .post, #"{"argv": ["true"], "timeout": 1e19}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, #"{"argv": ["true"], "timeout": 31536001}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, #"{"argv": ["true"], "throttleLimit": 1000001}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs", .post, #"{"argv": ["true"], "workingDirectory": "/tm\u0000p"}"#, .badRequest, "bad_request"),
+            ("/api/v1/runs/1/stop?grace=1e21", .post, "", .badRequest, "bad_request"),
+            ("/api/v1/runs/1/stop?grace=NaN", .post, "", .badRequest, "bad_request"),
+            ("/api/v1/runs?newest=9223372036854775807", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/runs?limit=1000001", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/runs/wait?id=1&timeout=inf", .get, "", .badRequest, "bad_request"),
+            ("/api/v1/sessions", .post, #"{"name": "s1", "idleTimeout": 1e300}"#, .badRequest, "bad_request"),
             ("/api/v1/runs/wait", .get, "", .badRequest, "bad_request"),
             ("/api/v1/nothing-here", .get, "", .notFound, "not_found"),
         ])
