@@ -78,14 +78,16 @@ public struct PackageUnpacker: Sendable {
                 throw DeployError(.corruptArchive, "\"\(path.text)\" is encrypted; upload a zip without a password")
             }
             if Self.ignoredTopLevel.contains(path.components[0]) { continue }
-            try extract(entry, at: path, from: archive, into: tree)
+            try extract(entry, at: path, record: record, from: archive, into: tree)
         }
         guard index == directory.records.count else {
             throw DeployError(.corruptArchive, "the zip is damaged: only \(index) of its \(directory.records.count) entries can be read")
         }
     }
 
-    private func extract(_ entry: Entry, at path: EntryPath, from archive: Archive, into tree: StagingTree) throws(DeployError) {
+    private func extract(
+        _ entry: Entry, at path: EntryPath, record: ZipCentralDirectory.Record, from archive: Archive, into tree: StagingTree
+    ) throws(DeployError) {
         switch entry.type {
         case .directory:
             try tree.addDirectory(path)
@@ -98,17 +100,80 @@ public struct PackageUnpacker: Sendable {
                 }
             }
         case .symlink:
-            var target = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
-            } catch {
-                throw DeployError(.corruptArchive, "the link \"\(path.text)\" cannot be read: \(error)")
-            }
-            guard target.count <= 4096, let text = String(data: target, encoding: .utf8), !text.contains("\0") else {
-                throw DeployError(.corruptArchive, "the link \"\(path.text)\" has an unreadable target")
-            }
-            try tree.addSymlink(path, target: text)
+            try tree.addSymlink(path, target: try Self.linkTarget(entry, at: path, record: record, from: archive))
         }
+    }
+
+    /// A link's target is at most this long (Linux's PATH_MAX).
+    static let maxLinkTarget = 4096
+
+    /// The target of a link entry. ZIPFoundation hands over a link's bytes as stored in the archive, still
+    /// compressed when the archiver deflated them (python's zipfile does; Info-ZIP stores them), so those are
+    /// inflated here, bounded and checked against the entry's CRC.
+    static func linkTarget(_ entry: Entry, at path: EntryPath, record: ZipCentralDirectory.Record, from archive: Archive)
+        throws(DeployError) -> String
+    {
+        guard record.compressionMethod == 0 || record.compressionMethod == 8 else {
+            throw DeployError(
+                .corruptArchive,
+                "the link \"\(path.text)\" is compressed with method \(record.compressionMethod); use stored or deflate")
+        }
+        // A deflated target of 4096 bytes is far smaller than this; a larger one is not a link.
+        guard record.compressedSize <= 64 * 1024 else {
+            throw DeployError(.corruptArchive, "the link \"\(path.text)\" has an unreadable target (\(record.compressedSize) bytes)")
+        }
+        var raw = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: true) { raw.append($0) }
+        } catch {
+            throw DeployError(.corruptArchive, "the link \"\(path.text)\" cannot be read: \(error)")
+        }
+        var target = raw
+        if entry.isCompressed {
+            target = try inflate(raw, limit: maxLinkTarget, what: "the link \"\(path.text)\"")
+            guard target.crc32(checksum: 0) == entry.checksum else {
+                throw DeployError(.corruptArchive, "the link \"\(path.text)\" is damaged (its checksum does not match)")
+            }
+        }
+        guard target.count <= maxLinkTarget, let text = String(data: target, encoding: .utf8), !text.isEmpty,
+            !text.contains("\0")
+        else {
+            throw DeployError(.corruptArchive, "the link \"\(path.text)\" has an unreadable target")
+        }
+        return text
+    }
+
+    /// Inflates a raw deflate stream held in memory, refusing more than `limit` bytes out or a stream that does
+    /// not end within `compressed`.
+    ///
+    /// ZIPFoundation's inflater reads `bufferSize` bytes from every chunk it is given and asks for more until the
+    /// stream ends, so the whole input is one chunk of exactly its size, and asking again is an error (an endless
+    /// loop otherwise).
+    static func inflate(_ compressed: Data, limit: Int, what: String) throws(DeployError) -> Data {
+        guard !compressed.isEmpty else { throw DeployError(.corruptArchive, "\(what) has no compressed data") }
+        let input = Data(compressed)
+        var output = Data()
+        do {
+            _ = try Data.decompress(
+                size: Int64(input.count), bufferSize: input.count, skipCRC32: true,
+                provider: { position, _ in
+                    guard position == 0 else {
+                        throw DeployError(.corruptArchive, "\(what) is damaged (its compressed data ends early)")
+                    }
+                    return input
+                },
+                consumer: { chunk in
+                    output.append(chunk)
+                    guard output.count <= limit else {
+                        throw DeployError(.corruptArchive, "\(what) inflates to more than \(limit) bytes")
+                    }
+                })
+        } catch let error as DeployError {
+            throw error
+        } catch {
+            throw DeployError(.corruptArchive, "\(what) cannot be inflated: \(error)")
+        }
+        return output
     }
 
     private func copyFolder(_ url: URL, into tree: StagingTree) throws(DeployError) {
