@@ -60,6 +60,8 @@ public struct PackageUnpacker: Sendable {
                 .tooLarge,
                 "the zip declares \(declared) bytes unpacked; the limit is \(StagingTree.show(limits.maxUnpackedBytes))")
         }
+        guard let archiveFile = FileHandle(forReadingAtPath: url.path) else { throw StagingTree.ioError("read", url.path) }
+        defer { try? archiveFile.close() }
         var index = 0
         for entry in archive {
             try tree.countEntry()
@@ -78,7 +80,7 @@ public struct PackageUnpacker: Sendable {
                 throw DeployError(.corruptArchive, "\"\(path.text)\" is encrypted; upload a zip without a password")
             }
             if Self.ignoredTopLevel.contains(path.components[0]) { continue }
-            try extract(entry, at: path, record: record, from: archive, into: tree)
+            try extract(entry, at: path, record: record, from: archive, file: archiveFile, into: tree)
         }
         guard index == directory.records.count else {
             throw DeployError(.corruptArchive, "the zip is damaged: only \(index) of its \(directory.records.count) entries can be read")
@@ -86,7 +88,8 @@ public struct PackageUnpacker: Sendable {
     }
 
     private func extract(
-        _ entry: Entry, at path: EntryPath, record: ZipCentralDirectory.Record, from archive: Archive, into tree: StagingTree
+        _ entry: Entry, at path: EntryPath, record: ZipCentralDirectory.Record, from archive: Archive, file archiveFile: FileHandle,
+        into tree: StagingTree
     ) throws(DeployError) {
         switch entry.type {
         case .directory:
@@ -94,7 +97,10 @@ public struct PackageUnpacker: Sendable {
         case .file:
             let mode = (entry.fileAttributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
             try tree.addFile(path, executable: mode & 0o111 != 0) { sink in
-                let checksum = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { try sink($0) }
+                let checksum =
+                    record.compressionMethod == 8 && entry.isCompressed
+                    ? try Self.inflate(record, at: path, from: archiveFile, into: sink)
+                    : try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { try sink($0) }
                 guard checksum == entry.checksum else {
                     throw DeployError(.corruptArchive, "\"\(path.text)\" is damaged (its checksum does not match)")
                 }
@@ -102,6 +108,37 @@ public struct PackageUnpacker: Sendable {
         case .symlink:
             try tree.addSymlink(path, target: try Self.linkTarget(entry, at: path, record: record, from: archive))
         }
+    }
+
+    /// Inflates a deflated file entry reading exactly its compressed bytes, and returns the CRC of what came out.
+    ///
+    /// ZIPFoundation's own inflater reads on past the entry and, when a stream does not end (a stored block that
+    /// claims more bytes than the file holds), asks for more at the end of the file forever: a 200-byte zip held a
+    /// deploy spinning. Here the input ends with the entry and asking for more is an error. Each chunk is padded
+    /// to the buffer size because that inflater reads `bufferSize` bytes of every chunk it is given; input after a
+    /// stream's end is ignored.
+    static func inflate(
+        _ record: ZipCentralDirectory.Record, at path: EntryPath, from file: FileHandle, into sink: (Data) throws -> Void
+    ) throws -> UInt32 {
+        let bufferSize = 1 << 16
+        let total = record.compressedSize
+        var consumed: UInt64 = 0
+        try file.seek(toOffset: record.dataStart)
+        return try Data.decompress(
+            size: Int64(total), bufferSize: bufferSize, skipCRC32: false,
+            provider: { _, _ in
+                guard consumed < total else {
+                    throw DeployError(.corruptArchive, "\"\(path.text)\" is damaged (its compressed data ends before its stream does)")
+                }
+                let count = Int(min(UInt64(bufferSize), total - consumed))
+                var chunk = try file.read(upToCount: count) ?? Data()
+                guard chunk.count == count else {
+                    throw DeployError(.corruptArchive, "\"\(path.text)\" is truncated")
+                }
+                consumed += UInt64(count)
+                if count < bufferSize { chunk.append(Data(count: bufferSize - count)) }
+                return chunk
+            }, consumer: sink)
     }
 
     /// A link's target is at most this long (Linux's PATH_MAX).

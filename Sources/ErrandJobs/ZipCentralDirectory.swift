@@ -20,6 +20,8 @@ struct ZipCentralDirectory {
         var compressionMethod: UInt16
         /// Bytes of the entry's data in the archive (ZIP64 value when there is one).
         var compressedSize: UInt64
+        /// Where the entry's data starts (after its local header); `dataStart + compressedSize` is inside the file.
+        var dataStart: UInt64
     }
 
     var records: [Record]
@@ -157,7 +159,8 @@ struct ZipCentralDirectory {
             }
         }
         let record = Record(
-            fileType: fileType, isEncrypted: flags & 1 != 0, path: path, compressionMethod: method, compressedSize: sizes.compressed)
+            fileType: fileType, isEncrypted: flags & 1 != 0, path: path, compressionMethod: method, compressedSize: sizes.compressed,
+            dataStart: dataStart)
         return (record, next)
     }
 

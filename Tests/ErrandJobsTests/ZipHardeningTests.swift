@@ -114,6 +114,33 @@ import ZIPFoundation
         #expect(throws: DeployError.self) { _ = try store.stage(.zip(temp.path("hostile.zip"))) }
     }
 
+    /// A deflate stream whose stored block claims 65,535 bytes and holds 5: ZIPFoundation's inflater read on past
+    /// the entry to the end of the file and then asked for more forever, holding the deploy in a spin. Refused now;
+    /// and a well-formed deflated file still unpacks.
+    @Test func aDeflateStreamThatNeverEndsIsRefused() throws {
+        var zip = ZipWriter()
+        zip.file("run.sh", "echo\n")
+        zip.deflatedFile("endless.txt", "hello", compressed: Data([0x01, 0xFF, 0xFF, 0x00, 0x00]) + Data("hello".utf8))
+        let temp = try TemporaryDirectory()
+        try zip.write(to: temp.path("endless.zip"))
+        let store = PackageStore(directory: temp.path("store"))
+        let error = #expect(throws: DeployError.self) { _ = try store.stage(.zip(temp.path("endless.zip"))) }
+        #expect(
+            error?.code == .corruptArchive && error?.message.contains("ends before its stream does") == true, "\(String(describing: error))"
+        )
+
+        var good = ZipWriter()
+        good.file("run.sh", "echo\n")
+        good.deflatedFile(
+            "data.txt", String(repeating: "deflated ", count: 20_000),
+            compressed: try Self.deflate(String(repeating: "deflated ", count: 20_000)))
+        try good.write(to: temp.path("good.zip"))
+        let staged = try store.stage(.zip(temp.path("good.zip")))
+        #expect(
+            try String(contentsOfFile: staged.root.path + "/data.txt", encoding: .utf8) == String(repeating: "deflated ", count: 20_000))
+        store.discard(staged)
+    }
+
     /// Made by python's zipfile with ZIP_DEFLATED: the link targets are deflated. Refused before ("unreadable
     /// target"); read now, with the usual rule that links stay inside the package.
     static let pythonDeflatedLinks = Data(

@@ -35,6 +35,11 @@ public struct ZipWriter {
         items.append(Item(name: name, data: Data(target.utf8), mode: 0o120777, deflated: compressed))
     }
 
+    /// A file whose content is written as the raw deflate stream `compressed` (the caller makes it, or forges it).
+    public mutating func deflatedFile(_ name: String, _ text: String, compressed: Data, mode: UInt32 = 0o100644) {
+        items.append(Item(name: name, data: Data(text.utf8), mode: mode, deflated: compressed))
+    }
+
     public mutating func device(_ name: String) {
         items.append(Item(name: name, data: Data(), mode: 0o020644))
     }
