@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Pure value types and logic: no I/O.
@@ -129,14 +130,24 @@ let package = Package(
         .executableTarget(
             name: "schedule-speed", dependencies: ["ErrandSchedule"], path: "Benchmarks/ScheduleSpeed",
             swiftSettings: swiftSettings),
-        .testTarget(name: "ErrandCoreTests", dependencies: ["ErrandCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ErrandScheduleTests", dependencies: ["ErrandSchedule"], resources: [.copy("Fixtures")],
+            name: "ErrandCoreTests",
+            dependencies: ["ErrandCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ErrandScheduleTests",
+            dependencies: ["ErrandSchedule", .product(name: "PropertyBased", package: "swift-property-based")],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         // Helpers shared by test targets (a zip writer that can build hostile archives).
         .target(name: "ErrandTestSupport", path: "Tests/ErrandTestSupport", swiftSettings: swiftSettings),
         .testTarget(
-            name: "ErrandJobsTests", dependencies: ["ErrandCore", "ErrandJobs", "ErrandTestSupport"], swiftSettings: swiftSettings),
+            name: "ErrandJobsTests",
+            dependencies: [
+                "ErrandCore", "ErrandJobs", "ErrandTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ErrandClientTests", dependencies: ["ErrandCore", "ErrandClient"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandRemoteTests", dependencies: ["ErrandCore", "ErrandRunner", "ErrandRemote"], swiftSettings: swiftSettings),
@@ -158,6 +169,7 @@ let package = Package(
                 "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -81,9 +81,13 @@ extension JobSettings {
             }
         case "is_singleton": isSingleton = reader.bool(key, value) ?? isSingleton
         case "is_in_place": isInPlaceSetting = reader.bool(key, value)
-        case "stopping_wait_time": stoppingWaitTimeSetting = reader.duration(key, value, allowZero: true)
-        case "timeout": timeout = reader.duration(key, value, allowZero: true).flatMap { $0 == .zero ? nil : $0 }
-        case "idle_timeout": idleTimeout = reader.duration(key, value, allowZero: true).flatMap { $0 == .zero ? nil : $0 }
+        case "stopping_wait_time":
+            stoppingWaitTimeSetting = reader.duration(key, value, max: InputBounds.maxGraceSeconds, allowZero: true)
+        case "timeout":
+            timeout = reader.duration(key, value, max: InputBounds.maxTimeoutSeconds, allowZero: true).flatMap { $0 == .zero ? nil : $0 }
+        case "idle_timeout":
+            idleTimeout = reader.duration(key, value, max: InputBounds.maxTimeoutSeconds, allowZero: true)
+                .flatMap { $0 == .zero ? nil : $0 }
         case "overlap": overlap = reader.word(key, value, as: OverlapPolicy.self) ?? overlap
         case "missed": missed = reader.word(key, value, as: MissedPolicy.self) ?? missed
         case "restart": restart = reader.word(key, value, as: RestartPolicy.self) ?? restart
@@ -105,7 +109,7 @@ extension JobSettings {
 
     /// `retries`: a count, or `{"count", "delay", "backoff", "max_delay"}`.
     private static func readRetries(_ value: JSONValue, reader: inout SettingsReader) -> RetryPolicy? {
-        let countRange = 0...100
+        let countRange = 0...RetryPolicy.maxCount
         guard case .object(let object) = value else {
             return reader.integer("retries", value, range: countRange).map { RetryPolicy(count: $0) }
         }
@@ -118,9 +122,17 @@ extension JobSettings {
             case "count":
                 if let count = reader.integer(field, item, range: countRange) { policy.count = count } else { ok = false }
             case "delay":
-                if let delay = reader.duration(field, item, allowZero: true) { policy.delay = delay } else { ok = false }
+                if let delay = reader.duration(field, item, max: InputBounds.maxTimeoutSeconds, allowZero: true) {
+                    policy.delay = delay
+                } else {
+                    ok = false
+                }
             case "max_delay":
-                if let delay = reader.duration(field, item, allowZero: false) { policy.maxDelay = delay } else { ok = false }
+                if let delay = reader.duration(field, item, max: InputBounds.maxTimeoutSeconds, allowZero: false) {
+                    policy.maxDelay = delay
+                } else {
+                    ok = false
+                }
             case "backoff":
                 if let backoff = reader.word(field, item, as: RetryPolicy.Backoff.self) { policy.backoff = backoff } else { ok = false }
             default:

@@ -60,6 +60,8 @@ public struct PackageUnpacker: Sendable {
                 .tooLarge,
                 "the zip declares \(declared) bytes unpacked; the limit is \(StagingTree.show(limits.maxUnpackedBytes))")
         }
+        guard let archiveFile = FileHandle(forReadingAtPath: url.path) else { throw StagingTree.ioError("read", url.path) }
+        defer { try? archiveFile.close() }
         var index = 0
         for entry in archive {
             try tree.countEntry()
@@ -78,37 +80,137 @@ public struct PackageUnpacker: Sendable {
                 throw DeployError(.corruptArchive, "\"\(path.text)\" is encrypted; upload a zip without a password")
             }
             if Self.ignoredTopLevel.contains(path.components[0]) { continue }
-            try extract(entry, at: path, from: archive, into: tree)
+            try extract(entry, at: path, record: record, from: archive, file: archiveFile, into: tree)
         }
         guard index == directory.records.count else {
             throw DeployError(.corruptArchive, "the zip is damaged: only \(index) of its \(directory.records.count) entries can be read")
         }
     }
 
-    private func extract(_ entry: Entry, at path: EntryPath, from archive: Archive, into tree: StagingTree) throws(DeployError) {
+    private func extract(
+        _ entry: Entry, at path: EntryPath, record: ZipCentralDirectory.Record, from archive: Archive, file archiveFile: FileHandle,
+        into tree: StagingTree
+    ) throws(DeployError) {
         switch entry.type {
         case .directory:
             try tree.addDirectory(path)
         case .file:
             let mode = (entry.fileAttributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0o644
             try tree.addFile(path, executable: mode & 0o111 != 0) { sink in
-                let checksum = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { try sink($0) }
+                let checksum =
+                    record.compressionMethod == 8 && entry.isCompressed
+                    ? try Self.inflate(record, at: path, from: archiveFile, into: sink)
+                    : try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { try sink($0) }
                 guard checksum == entry.checksum else {
                     throw DeployError(.corruptArchive, "\"\(path.text)\" is damaged (its checksum does not match)")
                 }
             }
         case .symlink:
-            var target = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: true) { target.append($0) }
-            } catch {
-                throw DeployError(.corruptArchive, "the link \"\(path.text)\" cannot be read: \(error)")
-            }
-            guard target.count <= 4096, let text = String(data: target, encoding: .utf8), !text.contains("\0") else {
-                throw DeployError(.corruptArchive, "the link \"\(path.text)\" has an unreadable target")
-            }
-            try tree.addSymlink(path, target: text)
+            try tree.addSymlink(path, target: try Self.linkTarget(entry, at: path, record: record, from: archive))
         }
+    }
+
+    /// Inflates a deflated file entry reading exactly its compressed bytes, and returns the CRC of what came out.
+    ///
+    /// ZIPFoundation's own inflater reads on past the entry and, when a stream does not end (a stored block that
+    /// claims more bytes than the file holds), asks for more at the end of the file forever: a 200-byte zip held a
+    /// deploy spinning. Here the input ends with the entry and asking for more is an error. Each chunk is padded
+    /// to the buffer size because that inflater reads `bufferSize` bytes of every chunk it is given; input after a
+    /// stream's end is ignored.
+    static func inflate(
+        _ record: ZipCentralDirectory.Record, at path: EntryPath, from file: FileHandle, into sink: (Data) throws -> Void
+    ) throws -> UInt32 {
+        let bufferSize = 1 << 16
+        let total = record.compressedSize
+        var consumed: UInt64 = 0
+        try file.seek(toOffset: record.dataStart)
+        return try Data.decompress(
+            size: Int64(total), bufferSize: bufferSize, skipCRC32: false,
+            provider: { _, _ in
+                guard consumed < total else {
+                    throw DeployError(.corruptArchive, "\"\(path.text)\" is damaged (its compressed data ends before its stream does)")
+                }
+                let count = Int(min(UInt64(bufferSize), total - consumed))
+                var chunk = try file.read(upToCount: count) ?? Data()
+                guard chunk.count == count else {
+                    throw DeployError(.corruptArchive, "\"\(path.text)\" is truncated")
+                }
+                consumed += UInt64(count)
+                if count < bufferSize { chunk.append(Data(count: bufferSize - count)) }
+                return chunk
+            }, consumer: sink)
+    }
+
+    /// A link's target is at most this long (Linux's PATH_MAX).
+    static let maxLinkTarget = 4096
+
+    /// The target of a link entry. ZIPFoundation hands over a link's bytes as stored in the archive, still
+    /// compressed when the archiver deflated them (python's zipfile does; Info-ZIP stores them), so those are
+    /// inflated here, bounded and checked against the entry's CRC.
+    static func linkTarget(_ entry: Entry, at path: EntryPath, record: ZipCentralDirectory.Record, from archive: Archive)
+        throws(DeployError) -> String
+    {
+        guard record.compressionMethod == 0 || record.compressionMethod == 8 else {
+            throw DeployError(
+                .corruptArchive,
+                "the link \"\(path.text)\" is compressed with method \(record.compressionMethod); use stored or deflate")
+        }
+        // A deflated target of 4096 bytes is far smaller than this; a larger one is not a link.
+        guard record.compressedSize <= 64 * 1024 else {
+            throw DeployError(.corruptArchive, "the link \"\(path.text)\" has an unreadable target (\(record.compressedSize) bytes)")
+        }
+        var raw = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: true) { raw.append($0) }
+        } catch {
+            throw DeployError(.corruptArchive, "the link \"\(path.text)\" cannot be read: \(error)")
+        }
+        var target = raw
+        if entry.isCompressed {
+            target = try inflate(raw, limit: maxLinkTarget, what: "the link \"\(path.text)\"")
+            guard target.crc32(checksum: 0) == entry.checksum else {
+                throw DeployError(.corruptArchive, "the link \"\(path.text)\" is damaged (its checksum does not match)")
+            }
+        }
+        guard target.count <= maxLinkTarget, let text = String(data: target, encoding: .utf8), !text.isEmpty,
+            !text.contains("\0")
+        else {
+            throw DeployError(.corruptArchive, "the link \"\(path.text)\" has an unreadable target")
+        }
+        return text
+    }
+
+    /// Inflates a raw deflate stream held in memory, refusing more than `limit` bytes out or a stream that does
+    /// not end within `compressed`.
+    ///
+    /// ZIPFoundation's inflater reads `bufferSize` bytes from every chunk it is given and asks for more until the
+    /// stream ends, so the whole input is one chunk of exactly its size, and asking again is an error (an endless
+    /// loop otherwise).
+    static func inflate(_ compressed: Data, limit: Int, what: String) throws(DeployError) -> Data {
+        guard !compressed.isEmpty else { throw DeployError(.corruptArchive, "\(what) has no compressed data") }
+        let input = Data(compressed)
+        var output = Data()
+        do {
+            _ = try Data.decompress(
+                size: Int64(input.count), bufferSize: input.count, skipCRC32: true,
+                provider: { position, _ in
+                    guard position == 0 else {
+                        throw DeployError(.corruptArchive, "\(what) is damaged (its compressed data ends early)")
+                    }
+                    return input
+                },
+                consumer: { chunk in
+                    output.append(chunk)
+                    guard output.count <= limit else {
+                        throw DeployError(.corruptArchive, "\(what) inflates to more than \(limit) bytes")
+                    }
+                })
+        } catch let error as DeployError {
+            throw error
+        } catch {
+            throw DeployError(.corruptArchive, "\(what) cannot be inflated: \(error)")
+        }
+        return output
     }
 
     private func copyFolder(_ url: URL, into tree: StagingTree) throws(DeployError) {

@@ -22,6 +22,8 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
 
     public static let defaultDelay: Duration = .seconds(10)
     public static let defaultMaxDelay: Duration = .seconds(300)
+    /// The most retries `settings.job` may ask for: a run failing more often than this needs fixing, not retrying.
+    public static let maxCount = 100
 
     /// No retries: the default.
     public static let none = RetryPolicy(count: 0)

@@ -29,6 +29,7 @@ struct SettingsReader {
         return nil
     }
 
+    /// A whole number in `range` (which must lie inside `InputBounds`' counts: 0...`InputBounds.maxCount`).
     mutating func integer(_ field: String, _ value: JSONValue, range: ClosedRange<Int>) -> Int? {
         var number: Double?
         switch value {
@@ -40,35 +41,49 @@ struct SettingsReader {
             fail(field, "\(value.shown) is not a whole number; use a number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
-        guard number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
+        // Converting a Double beyond Int's range traps; anything this large is out of every range anyway.
+        let whole = abs(number) < 1e15 ? Int(number) : (number < 0 ? Int.min : Int.max)
+        do {
+            return try InputBounds.count(whole, field: field, min: range.lowerBound, max: range.upperBound)
+        } catch {
             fail(field, "\(value.shown) is out of range; use a number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
-        return Int(number)
     }
 
-    /// A duration in seconds or with units; `allowZero` lets 0 mean "off".
-    mutating func duration(_ field: String, _ value: JSONValue, allowZero: Bool) -> Duration? {
-        var parsed: Duration?
+    /// A duration in seconds or with units, at most `max` seconds (one of `InputBounds`' maxima); `allowZero`
+    /// lets 0 mean "off".
+    ///
+    /// The number is checked as a `Double` before it becomes a `Duration`: a huge one (`1e300`, `"99999999999d"`)
+    /// would trap in the conversion to milliseconds.
+    mutating func duration(_ field: String, _ value: JSONValue, max: Double, allowZero: Bool) -> Duration? {
+        var parsed: Double?
         switch value {
-        case .number(let n) where n.isFinite: parsed = .milliseconds(Int64((n * 1000).rounded()))
-        case .string(let s): parsed = DurationText.parse(s)
+        case .number(let n) where n.isFinite: parsed = n
+        case .string(let s): parsed = DurationText.seconds(parsing: s)
         default: break
         }
-        let allowed = allowZero ? "0 or more" : "more than 0"
         guard let parsed else {
             fail(field, "\(value.shown) is not a duration; use seconds (60) or units (\"90s\", \"5m\", \"1h30m\", \"2d\")")
             return nil
         }
-        guard parsed > .zero || (allowZero && parsed == .zero) else {
-            fail(field, "\(value.shown) is not allowed; use a duration of \(allowed) seconds")
+        let seconds: Double
+        do {
+            seconds = try InputBounds.seconds(parsed, field: field, max: max)
+        } catch {
+            fail(field, Self.withoutField(field, error.message))
             return nil
         }
-        guard parsed <= .seconds(366 * 86_400) else {
-            fail(field, "\(value.shown) is longer than a year; use a shorter duration")
+        guard let duration = DurationText.duration(seconds: seconds), duration > .zero || allowZero else {
+            fail(field, "\(value.shown) is not allowed; use a duration of more than 0 seconds")
             return nil
         }
-        return parsed
+        return duration
+    }
+
+    /// `InputBounds` messages start with the field, which a problem already shows before its message.
+    static func withoutField(_ field: String, _ message: String) -> String {
+        message.hasPrefix(field + " ") ? String(message.dropFirst(field.count + 1)) : message
     }
 
     mutating func string(_ field: String, _ value: JSONValue) -> String? {

@@ -33,7 +33,9 @@ public struct CronExpression: Schedule, Hashable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw ScheduleError(field: nil, "the expression is empty") }
         var parts = trimmed.split(whereSeparator: \.isWhitespace).map(String.init)
-        if parts[0].hasPrefix("@") {
+        // `trimmingCharacters` and `isWhitespace` disagree on a few characters: text of those alone has no parts.
+        guard let first = parts.first else { throw ScheduleError(field: nil, "the expression is empty") }
+        if first.hasPrefix("@") {
             let macro = parts[0].lowercased()
             if macro == "@every" {
                 guard parts.count == 2 else {
@@ -54,11 +56,18 @@ public struct CronExpression: Schedule, Hashable {
         form = .fields(fields, rule: fixedTime ? .wallClock : .elapsed, hasSeconds: parts.count == 6)
     }
 
-    /// Go-style durations: one or more `<number><unit>` with units d, h, m, s (`90s`, `1h30m`, `2d`).
+    /// The longest `@every` interval: one year of 365 days. Longer intervals are better written as cron fields
+    /// (`@yearly`), and the bound keeps every multiple the search computes far from `Int`'s limits.
+    public static let maxEverySeconds = 31_536_000
+
+    /// Go-style durations: one or more `<number><unit>` with units d, h, m, s (`90s`, `1h30m`, `2d`), in total
+    /// 1 s to `maxEverySeconds`. Sums and products are overflow-checked: a huge count is refused, not a trap.
     static func parseDuration(_ text: String) throws(ScheduleError) -> Int {
         var total = 0
         var digits = ""
         var sawUnit = false
+        let tooLong = ScheduleError(
+            field: "@every", "\"\(text)\": the interval must be at most \(maxEverySeconds) seconds (365d); use @yearly or cron fields")
         for ch in text.lowercased() {
             if ch.isASCIIDigit {
                 digits.append(ch)
@@ -73,10 +82,14 @@ public struct CronExpression: Schedule, Hashable {
             default:
                 throw ScheduleError(field: "@every", "\"\(text)\": unknown unit '\(ch)' (use d, h, m, s, e.g. 1h30m)")
             }
-            guard let n = Int(digits), digits.count <= 9 else {
+            guard !digits.isEmpty else {
                 throw ScheduleError(field: "@every", "\"\(text)\": each unit needs a number before it, e.g. 1h30m")
             }
-            total += n * unit
+            // Int("99999999999999999999") is nil: too many digits is too long, not a missing number.
+            guard let n = Int(digits), let seconds = n.checkedMultiplied(by: unit), let sum = total.checkedAdding(seconds),
+                sum <= maxEverySeconds
+            else { throw tooLong }
+            total = sum
             digits = ""
             sawUnit = true
         }
@@ -97,33 +110,37 @@ public struct CronExpression: Schedule, Hashable {
     static let horizon = 401 * 366 * 86_400
 
     public func next(after instant: Date, in zone: TimeZone) -> Date? {
-        let t = instant.floorSeconds
+        guard let t = instant.nextSearchStart else { return nil }
+        let result: Int?
         switch form {
         case .every(let step):
-            return Date(seconds: (CivilCalendar.floorDiv(t, step).quotient + 1) * step)
+            result = (CivilCalendar.floorDiv(t, step).quotient + 1).checkedMultiplied(by: step)
         case .fields(let fields, let rule, _):
             let timeline = ZoneTimeline(zone)
-            let result =
+            result =
                 rule == .wallClock
                 ? Self.nextOnWallClock(fields, after: t, timeline)
                 : Self.nextElapsed(fields, after: t, timeline)
-            return result.map(Date.init(seconds:))
         }
+        guard let result, result <= ScheduleRange.latest else { return nil }
+        return Date(seconds: result)
     }
 
     public func previous(before instant: Date, in zone: TimeZone) -> Date? {
-        let b = instant.ceilSeconds
+        guard let b = instant.previousSearchEnd else { return nil }
+        let result: Int?
         switch form {
         case .every(let step):
-            return Date(seconds: CivilCalendar.floorDiv(b - 1, step).quotient * step)
+            result = CivilCalendar.floorDiv(b - 1, step).quotient.checkedMultiplied(by: step)
         case .fields(let fields, let rule, _):
             let timeline = ZoneTimeline(zone)
-            let result =
+            result =
                 rule == .wallClock
                 ? Self.previousOnWallClock(fields, before: b, timeline)
                 : Self.previousElapsed(fields, before: b, timeline)
-            return result.map(Date.init(seconds:))
         }
+        guard let result, result >= ScheduleRange.earliest else { return nil }
+        return Date(seconds: result)
     }
 
     // MARK: - Elapsed rule: every real instant whose local time matches.

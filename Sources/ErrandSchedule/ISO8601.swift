@@ -40,7 +40,9 @@ public enum ISO8601 {
         }
         var fraction = 0.0
         if let dot = s.firstIndex(of: ".") {
-            guard let f = Double("0" + s[dot...]) else { return nil }
+            // Digits only: "0" + ".9e300" would parse as a number of seconds far past any date.
+            let digits = s[s.index(after: dot)...]
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let f = Double("0" + s[dot...]) else { return nil }
             fraction = f
             s = s[..<dot]
         }

@@ -17,10 +17,12 @@ struct ZoneTimeline: Sendable {
     }
 
     /// The first instant strictly after `instant` at which the offset changes, if any.
+    /// Nothing past `ScheduleRange.latest` is looked for, so the clamped reading below always moves forward.
     func nextTransition(after instant: Int) -> Int? {
-        guard let date = zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: TimeInterval(instant)))
+        guard instant < ScheduleRange.latest,
+            let date = zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: TimeInterval(instant)))
         else { return nil }
-        let t = Int(date.timeIntervalSince1970.rounded(.down))
+        let t = date.floorSeconds
         return t > instant ? t : nextTransition(after: instant + 1)
     }
 

@@ -17,32 +17,47 @@ enum CommandLineWords {
         let description: String
     }
 
+    /// Works on Unicode scalars, as a shell works on bytes: as characters, a quote followed by a combining mark
+    /// (`'\u{301}`) is one grapheme and would no longer be a quote.
     static func split(_ text: String) throws(SyntaxError) -> [String] {
+        let scalars = Array(text.unicodeScalars)
         var words: [String] = []
-        var word = ""
+        var word = String.UnicodeScalarView()
         var inWord = false
-        var characters = text.makeIterator()
-        while let character = characters.next() {
-            switch character {
-            case " ", "\t", "\n", "\r", "\r\n":
-                if inWord { words.append(word) }
-                word = ""
+        var i = 0
+        /// Skips a line break at `i` (LF or CR LF) and says whether there was one.
+        func skipLineBreak() -> Bool {
+            if i < scalars.count, scalars[i] == "\n" {
+                i += 1
+                return true
+            }
+            if i + 1 < scalars.count, scalars[i] == "\r", scalars[i + 1] == "\n" {
+                i += 2
+                return true
+            }
+            return false
+        }
+        while i < scalars.count {
+            let scalar = scalars[i]
+            i += 1
+            switch scalar {
+            case " ", "\t", "\n", "\r":
+                if inWord { words.append(String(word)) }
+                word = String.UnicodeScalarView()
                 inWord = false
             case "'":
                 inWord = true
-                var closed = false
-                while let next = characters.next() {
-                    if next == "'" {
-                        closed = true
-                        break
-                    }
-                    word.append(next)
+                guard let close = scalars[i...].firstIndex(of: "'") else {
+                    throw SyntaxError(description: "the arguments have a ' quote that is never closed")
                 }
-                guard closed else { throw SyntaxError(description: "the arguments have a ' quote that is never closed") }
+                word.append(contentsOf: scalars[i..<close])
+                i = close + 1
             case "\"":
                 inWord = true
                 var closed = false
-                while let next = characters.next() {
+                while i < scalars.count {
+                    let next = scalars[i]
+                    i += 1
                     if next == "\"" {
                         closed = true
                         break
@@ -51,28 +66,29 @@ enum CommandLineWords {
                         word.append(next)
                         continue
                     }
-                    guard let escaped = characters.next() else { break }
-                    switch escaped {
-                    case "\"", "\\", "$", "`": word.append(escaped)
-                    case "\n", "\r\n": break
-                    default: word.append("\\\(escaped)")
-                    }
+                    if skipLineBreak() { continue }
+                    guard i < scalars.count else { break }
+                    let escaped = scalars[i]
+                    i += 1
+                    if !["\"", "\\", "$", "`"].contains(escaped) { word.append("\\") }
+                    word.append(escaped)
                 }
                 guard closed else { throw SyntaxError(description: "the arguments have a \" quote that is never closed") }
             case "\\":
-                guard let escaped = characters.next() else {
+                guard i < scalars.count else {
                     throw SyntaxError(description: "the arguments end with a lone backslash (write \\\\ for a backslash)")
                 }
-                if escaped != "\n" && escaped != "\r\n" {
+                if !skipLineBreak() {
                     inWord = true
-                    word.append(escaped)
+                    word.append(scalars[i])
+                    i += 1
                 }
             default:
                 inWord = true
-                word.append(character)
+                word.append(scalar)
             }
         }
-        if inWord { words.append(word) }
+        if inWord { words.append(String(word)) }
         return words
     }
 }

@@ -21,10 +21,7 @@ struct PackageUpload {
         let isZip =
             contentType.hasPrefix("application/zip") || contentType.hasPrefix("application/x-zip") || fileName == nil
             || fileName!.lowercased().hasSuffix(".zip")
-        if !isZip, let fileName, fileName.utf8.count > 255 || fileName.utf8.contains(0) {
-            throw ErrandError.badRequest(
-                "the file name in Content-Disposition is not usable: at most 255 bytes without NUL (got \(fileName.utf8.count) bytes)")
-        }
+        if !isZip, let fileName, let problem = Self.fileNameProblem(fileName) { throw ErrandError.badRequest(problem) }
         let folder = directory.appendingPathComponent(UUID().uuidString, isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let target = folder.appendingPathComponent(isZip ? "package.zip" : "package/\(fileName!)")
@@ -65,6 +62,16 @@ struct PackageUpload {
         guard written > 0 else { throw ErrandError.badRequest("the request body is empty: send the package (a zip) as the body") }
     }
 
+    /// Why a single file cannot be stored under `name`, or `nil`: the file system takes at most 255 bytes per
+    /// name (a longer one failed as a 500) and no NUL.
+    static func fileNameProblem(_ name: String) -> String? {
+        if name.utf8.count > 255 {
+            return "the file name in Content-Disposition is \(name.utf8.count) bytes long; use a name of at most 255 bytes"
+        }
+        if name.contains("\0") { return "the file name in Content-Disposition contains a NUL byte" }
+        return nil
+    }
+
     /// The last path segment of `filename` in a `Content-Disposition` header, nil when absent or
     /// unusable (`..`, empty).
     static func fileName(fromContentDisposition header: String) -> String? {
@@ -73,7 +80,9 @@ struct PackageUpload {
             guard pair.lowercased().hasPrefix("filename=") else { continue }
             var value = String(pair.dropFirst("filename=".count))
             if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            let last = value.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+            // Split on scalars: as a Character, "/" followed by a combining mark is not "/" and would stay in the name.
+            let scalars = value.unicodeScalars.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last
+            let last = scalars.map { String(String.UnicodeScalarView($0)) } ?? ""
             return last.isEmpty || last == "." || last == ".." ? nil : last
         }
         return nil

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes zip files byte by byte (stored, no compression), so tests can build exactly the archives a hostile
+/// Writes zip files byte by byte (stored, or deflate bytes the caller gives), so tests can build exactly the archives a hostile
 /// uploader would: `../` names, absolute names, device entries, links that escape, duplicates. Shared by the
 /// test targets through the ErrandTestSupport target.
 public struct ZipWriter {
@@ -9,6 +9,8 @@ public struct ZipWriter {
         public var data: Data
         /// Full Unix mode, type bits included (0o100644 file, 0o040755 folder, 0o120777 link, 0o020644 device).
         public var mode: UInt32
+        /// Raw deflate bytes written instead of `data` (compression method 8), or `nil` to store `data`.
+        public var deflated: Data? = nil
     }
 
     public var items: [Item] = []
@@ -27,6 +29,17 @@ public struct ZipWriter {
         items.append(Item(name: name, data: Data(target.utf8), mode: 0o120777))
     }
 
+    /// A link whose target is written deflated, as python's zipfile does: `compressed` is the raw deflate stream
+    /// of `target` (the caller makes it, or damages it on purpose).
+    public mutating func deflatedLink(_ name: String, to target: String, compressed: Data) {
+        items.append(Item(name: name, data: Data(target.utf8), mode: 0o120777, deflated: compressed))
+    }
+
+    /// A file whose content is written as the raw deflate stream `compressed` (the caller makes it, or forges it).
+    public mutating func deflatedFile(_ name: String, _ text: String, compressed: Data, mode: UInt32 = 0o100644) {
+        items.append(Item(name: name, data: Data(text.utf8), mode: mode, deflated: compressed))
+    }
+
     public mutating func device(_ name: String) {
         items.append(Item(name: name, data: Data(), mode: 0o020644))
     }
@@ -38,28 +51,30 @@ public struct ZipWriter {
             let offset = UInt32(out.count)
             let name = Data(item.name.utf8)
             let crc = CRC32.checksum(item.data)
+            let written = item.deflated ?? item.data
+            let method: UInt16 = item.deflated == nil ? 0 : 8
             out.le32(0x0403_4b50)
-            out.le16(10)
+            out.le16(method == 8 ? 20 : 10)
             out.le16(0x0800)
-            out.le16(0)
+            out.le16(method)
             out.le16(0)
             out.le16(0x21)
             out.le32(crc)
-            out.le32(UInt32(item.data.count))
+            out.le32(UInt32(written.count))
             out.le32(UInt32(item.data.count))
             out.le16(UInt16(name.count))
             out.le16(0)
             out.append(name)
-            out.append(item.data)
+            out.append(written)
             central.le32(0x0201_4b50)
             central.le16(0x031E)
-            central.le16(10)
+            central.le16(method == 8 ? 20 : 10)
             central.le16(0x0800)
-            central.le16(0)
+            central.le16(method)
             central.le16(0)
             central.le16(0x21)
             central.le32(crc)
-            central.le32(UInt32(item.data.count))
+            central.le32(UInt32(written.count))
             central.le32(UInt32(item.data.count))
             central.le16(UInt16(name.count))
             central.le16(0)
