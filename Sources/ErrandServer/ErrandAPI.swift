@@ -15,13 +15,19 @@ public struct ErrandAPI: Sendable {
     /// Whether every route but the open ones needs a token (see ``AccessPolicy``).
     let requireTokens: Bool
     let tokens: TokenAuthority
+    /// The largest JSON body a route decodes (larger: 413).
+    let maxBodyBytes: Int
 
-    public init(coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false) {
+    public init(
+        coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false,
+        maxBodyBytes: Int = ConnectionLimits().maxBodyBytes
+    ) {
         self.coordinator = coordinator
         self.jobs = jobs
         self.instance = instance
         self.requireTokens = requireTokens
         self.tokens = TokenAuthority(store: coordinator.store)
+        self.maxBodyBytes = maxBodyBytes
     }
 
     /// Longest long poll the server holds open; clients loop for longer waits.
@@ -37,6 +43,7 @@ public struct ErrandAPI: Sendable {
         router.add(middleware: CrossSiteGuard())
         // Before every route (and before "no such route"): nothing is looked up for a caller without a valid token.
         router.add(middleware: AuthMiddleware(authority: tokens, requireTokens: requireTokens))
+        router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.get("healthz") { _, _ in HealthBody(instance: instance) }
         let api = router.group("api/v1")
         api.get("version") { _, _ in HealthBody(instance: instance) }
