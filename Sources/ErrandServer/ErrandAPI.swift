@@ -15,11 +15,13 @@ public struct ErrandAPI: Sendable {
     /// Whether every route but the open ones needs a token (see ``AccessPolicy``).
     let requireTokens: Bool
     let tokens: TokenAuthority
+    /// Signed-in dashboard browsers, whose session cookie stands for their token.
+    let sessions: BrowserSessions
     /// The largest JSON body a route decodes (larger: 413).
     let maxBodyBytes: Int
 
     public init(
-        coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false,
+        coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false, sessions: BrowserSessions? = nil,
         maxBodyBytes: Int = ConnectionLimits().maxBodyBytes
     ) {
         self.coordinator = coordinator
@@ -27,6 +29,7 @@ public struct ErrandAPI: Sendable {
         self.instance = instance
         self.requireTokens = requireTokens
         self.tokens = TokenAuthority(store: coordinator.store)
+        self.sessions = sessions ?? BrowserSessions(store: coordinator.store)
         self.maxBodyBytes = maxBodyBytes
     }
 
@@ -42,7 +45,7 @@ public struct ErrandAPI: Sendable {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: CrossSiteGuard())
         // Before every route (and before "no such route"): nothing is looked up for a caller without a valid token.
-        router.add(middleware: AuthMiddleware(authority: tokens, requireTokens: requireTokens))
+        router.add(middleware: AuthMiddleware(authority: tokens, sessions: sessions, requireTokens: requireTokens))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         router.get("healthz") { _, _ in HealthBody(instance: instance) }
         let api = router.group("api/v1")

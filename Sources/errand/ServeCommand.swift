@@ -144,11 +144,16 @@ struct ServeCommand: AsyncParsableCommand {
         let jobs = JobHost(coordinator: coordinator, configuration: jobConfiguration, logger: logger)
         try await jobs.load()
 
+        // Signed-in dashboard browsers, shared by the sign-in page that opens sessions and the API that honours them.
+        let sessions = BrowserSessions(store: store)
         let router = ErrandAPI(
             coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName, requireTokens: requireTokens,
-            maxBodyBytes: gate.limits.maxBodyBytes
+            sessions: sessions, maxBodyBytes: gate.limits.maxBodyBytes
         ).router()
-        try Dashboard(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).addRoutes(to: router)
+        try Dashboard(
+            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName,
+            signIn: requireTokens ? .init(sessions: sessions, secureCookie: tls != nil) : nil
+        ).addRoutes(to: router)
         let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: gate.channelHandlers()))
         let app = Application(
             router: router,
