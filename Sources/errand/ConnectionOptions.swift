@@ -23,13 +23,19 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "DURATION"))
     var keepAliveTimeout: String?
 
-    @Option(help: "Most connections open at once; more get 503 (default: $ERRAND_MAX_CONNECTIONS, else 1024).")
+    @Option(
+        help: ArgumentHelp("Most connections open at once; more get 503 (default: $ERRAND_MAX_CONNECTIONS, else 1024).", valueName: "N"))
     var maxConnections: String?
 
-    @Option(help: "Most connections open at once from one address (default: $ERRAND_MAX_CONNECTIONS_PER_CLIENT, else 256).")
+    @Option(
+        help: ArgumentHelp(
+            "Most connections open at once from one address; more get 503 (default: $ERRAND_MAX_CONNECTIONS_PER_CLIENT, else 256).",
+            valueName: "N"))
     var maxConnectionsPerClient: String?
 
-    @Option(help: "Largest JSON request body, in bytes; larger gets 413 (default: $ERRAND_MAX_BODY_BYTES, else 2097152).")
+    @Option(
+        help: ArgumentHelp(
+            "Largest JSON request body; a larger one gets 413 (default: $ERRAND_MAX_BODY_BYTES, else 2097152).", valueName: "BYTES"))
     var maxBodyBytes: String?
 
     func validate() throws {

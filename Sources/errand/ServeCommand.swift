@@ -23,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the Errand daemon (API, run host) in the foreground.",
         discussion: """
             Settings come from options, else the environment (ERRAND_LISTEN, ERRAND_DATA_DIR, \
-            ERRAND_THROTTLE_LIMIT, ERRAND_REQUIRE_TOKENS, and one variable per connection limit), else defaults. The data dir holds errand.sqlite \
+            ERRAND_THROTTLE_LIMIT, ERRAND_REQUIRE_TOKENS, and one variable per connection limit: \
+            docs/connections.md), else defaults. The data dir holds errand.sqlite \
             (runs and their output).
 
             On a loopback address tokens are optional. On any other address the daemon starts only with \
@@ -80,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "FILE"))
     var sshConfig: String?
 
-    @OptionGroup(title: "Connection limits (docs/connections.md)")
+    @OptionGroup(title: "Connection limits (see docs/connections.md)")
     var connections: ConnectionOptions
 
     func run() async throws {
@@ -89,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         let requireTokens =
             self.requireTokens || ["1", "true", "yes"].contains(environment["ERRAND_REQUIRE_TOKENS"]?.lowercased() ?? "")
         let tls = try Self.tlsConfiguration(certificate: tlsCert, key: tlsKey)
-        let gate = ConnectionGate(limits: try connections.limits(environment: environment))
+        let connectionLimits = try connections.limits(environment: environment)
         try ListenPolicy(host: host, port: port, requireTokens: requireTokens, tls: tls != nil, insecureHTTP: insecureHTTP).check()
         let dataDirectory = DataDirectory.resolve(dataDir)
         var hostConfiguration = HostConfiguration()
@@ -108,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "errand")
+        let gate = ConnectionGate(limits: connectionLimits, logger: logger)
 
         do {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)

@@ -145,6 +145,8 @@ struct ConnectionLimitTests {
         #expect(refused.text.contains("application/json") && refused.text.contains("--max-connections-per-client"))
         let blocked = try await daemon.run(["get"])
         #expect(blocked.status != 0)
+        let log = try String(contentsOfFile: daemon.dataDirectory + "/serve.log", encoding: .utf8)
+        #expect(log.contains("refused 1 connection(s)") && log.contains("--max-connections-per-client"))
 
         held.removeAll()
         var outcome = try await daemon.run(["get"])
