@@ -1,6 +1,7 @@
 import ErrandCore
 
-/// What every page's frame shows: title, navigation, instance, and the CSRF token its forms post.
+/// What every page's frame shows: title, navigation, instance, the CSRF token its forms post, and a
+/// sign-out button when the daemon signs browsers in.
 struct Chrome: Sendable {
     enum Section: String, Sendable {
         case jobs, runs, deploy
@@ -15,6 +16,7 @@ struct Chrome: Sendable {
     var navJobs: Bool
     var navRuns: Bool
     var navDeploy: Bool
+    var signOut = false
 
     init(title: String, section: Section, instance: String, csrf: String, css: String, js: String) {
         self.title = title

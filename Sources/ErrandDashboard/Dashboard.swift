@@ -16,11 +16,15 @@ public struct Dashboard: Sendable {
     let instance: String
     let assets: Assets
     let csrf: CSRFGuard
+    /// Sign-in and sign-out, when the daemon requires tokens.
+    let signIn: SignIn?
     let now: @Sendable () -> Date
 
-    /// - Parameter csrfToken: the token forms must post back; random per daemon unless given (tests).
+    /// - Parameters:
+    ///   - csrfToken: the token forms must post back; random per daemon unless given (tests).
+    ///   - signIn: where signed-in browsers' sessions live; nil when the daemon needs no tokens.
     public init(
-        coordinator: RunCoordinator, jobs: JobHost, instance: String, csrfToken: String? = nil,
+        coordinator: RunCoordinator, jobs: JobHost, instance: String, csrfToken: String? = nil, signIn: SignIn? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.coordinator = coordinator
@@ -28,6 +32,7 @@ public struct Dashboard: Sendable {
         self.instance = instance
         assets = try Assets()
         csrf = CSRFGuard(token: csrfToken ?? CSRFGuard.randomToken())
+        self.signIn = signIn
         self.now = now
     }
 
@@ -37,9 +42,11 @@ public struct Dashboard: Sendable {
     static let tailChunks: Int64 = 500
     static let tailBytes = 512 * 1024
 
-    /// Adds the pages (`/`, `/jobs…`, `/runs…`, `/deploy`), their form actions and `/static/…`.
+    /// Adds the pages (`/`, `/jobs…`, `/runs…`, `/deploy`), their form actions, `/static/…`, and
+    /// `/sign-in` and `/sign-out` when browsers sign in.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         router.get("/") { _, _ in Self.redirect(to: "/jobs") }
+        if let signIn { addSignInRoutes(to: router, signIn) }
         addJobRoutes(to: router)
         router.get("static/:file") { _, context in try self.staticFile(context.parameters.get("file") ?? "") }
         router.get("runs") { request, _ in await self.page { try await self.runsPage(request) } }
@@ -64,9 +71,11 @@ public struct Dashboard: Sendable {
     // MARK: - Pages
 
     func chrome(_ title: String, _ section: Chrome.Section) -> Chrome {
-        Chrome(
+        var chrome = Chrome(
             title: title, section: section, instance: instance, csrf: csrf.token, css: assets.url("dashboard.css"),
             js: assets.url("dashboard.js"))
+        chrome.signOut = signIn != nil
+        return chrome
     }
 
     func runsPage(_ request: Request) async throws -> Response {

@@ -50,6 +50,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 error.body
                 ?? (error.status.code == 404 ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
             throw APIError(error: ErrandError(code, message))
+        } catch is NIOTooManyBytesError {
+            throw APIError(error: .bodyTooLarge(maxJSONBytes: context.maxUploadSize))
         } catch is DecodingError {
             throw APIError(error: .badRequest("the request body is not valid JSON for this route: \(request.uri.path)"))
         } catch is CancellationError {
@@ -58,6 +60,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("\(request.method) \(request.uri.path) failed: \(error)")
             throw APIError(error: ErrandError(.internal, "internal error: \(error)"))
         }
+    }
+}
+
+extension ErrandError {
+    /// A body over its route's limit (413). The error NIO throws does not tell which limit it was (it counts
+    /// down what is left), so the message names both kinds.
+    static func bodyTooLarge(maxJSONBytes: Int) -> ErrandError {
+        ErrandError(
+            .tooLarge,
+            "the request body is larger than this route accepts: at most \(maxJSONBytes) bytes of JSON (--max-body-bytes), 1 MiB for settings.job and trigger arguments"
+        )
     }
 }
 

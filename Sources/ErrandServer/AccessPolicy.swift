@@ -7,11 +7,13 @@ import HTTPTypes
 /// Reads (GET/HEAD) need `reader`; the writes listed in ``operatorRoutes`` need `operator`; every
 /// other write needs `admin`, so a route added later without a row here is admin-only until someone
 /// decides otherwise. Paths that are not the API (the dashboard's pages under `/` and `/static`) follow
-/// the same rule: reading a page needs a reader's token (a browser sends it as the password of Basic auth).
+/// the same rule: reading a page needs a reader's token (a signed-in browser's session cookie stands for it).
 public enum AccessPolicy {
-    /// Routes anyone may call: liveness, the version, the API's own description.
+    /// Routes anyone may call: liveness, the version, the API's own description; and the dashboard's
+    /// sign-in and sign-out with the stylesheet and script its pages use (the same for every daemon).
     static let openRoutes: [(HTTPRequest.Method, String)] = [
         (.get, "/healthz"), (.head, "/healthz"), (.get, "/api/v1/version"), (.get, "/api/v1/openapi.yaml"),
+        (.get, "/sign-in"), (.head, "/sign-in"), (.post, "/sign-in"), (.post, "/sign-out"), (.get, "/static/*"), (.head, "/static/*"),
     ]
 
     /// Writes a reader may make: receiving output moves the reader's own cursor; it changes no run.

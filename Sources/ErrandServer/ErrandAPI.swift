@@ -15,13 +15,22 @@ public struct ErrandAPI: Sendable {
     /// Whether every route but the open ones needs a token (see ``AccessPolicy``).
     let requireTokens: Bool
     let tokens: TokenAuthority
+    /// Signed-in dashboard browsers, whose session cookie stands for their token.
+    let sessions: BrowserSessions
+    /// The largest JSON body a route decodes (larger: 413).
+    let maxBodyBytes: Int
 
-    public init(coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false) {
+    public init(
+        coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false, sessions: BrowserSessions? = nil,
+        maxBodyBytes: Int = ConnectionLimits().maxBodyBytes
+    ) {
         self.coordinator = coordinator
         self.jobs = jobs
         self.instance = instance
         self.requireTokens = requireTokens
         self.tokens = TokenAuthority(store: coordinator.store)
+        self.sessions = sessions ?? BrowserSessions(store: coordinator.store)
+        self.maxBodyBytes = maxBodyBytes
     }
 
     /// Longest long poll the server holds open; clients loop for longer waits.
@@ -38,7 +47,8 @@ public struct ErrandAPI: Sendable {
         if !requireTokens { router.add(middleware: LoopbackHostGuard()) }
         router.add(middleware: CrossSiteGuard())
         // Before every route (and before "no such route"): nothing is looked up for a caller without a valid token.
-        router.add(middleware: AuthMiddleware(authority: tokens, requireTokens: requireTokens))
+        router.add(middleware: AuthMiddleware(authority: tokens, sessions: sessions, requireTokens: requireTokens))
+        router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         let store = coordinator.store
         router.get("healthz") { _, _ in HealthBody.reporting(store.writeProblem, instance: instance) }
         let api = router.group("api/v1")

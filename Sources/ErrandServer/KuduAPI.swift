@@ -264,6 +264,8 @@ struct KuduErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return KuduAPI.text(APIError(error: error).status, error.message)
         } catch let error as HTTPError {
             return KuduAPI.text(error.status, error.body ?? error.status.reasonPhrase)
+        } catch is NIOTooManyBytesError {
+            return KuduAPI.text(.contentTooLarge, ErrandError.bodyTooLarge(maxJSONBytes: context.maxUploadSize).message)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -8,6 +8,7 @@ import ErrandServer
 import ErrandStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
@@ -22,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the Errand daemon (API, run host) in the foreground.",
         discussion: """
             Settings come from options, else the environment (ERRAND_LISTEN, ERRAND_DATA_DIR, \
-            ERRAND_THROTTLE_LIMIT, ERRAND_REQUIRE_TOKENS), else defaults. The data dir holds errand.sqlite \
+            ERRAND_THROTTLE_LIMIT, ERRAND_REQUIRE_TOKENS, and one variable per connection limit: \
+            docs/connections.md), else defaults. The data dir holds errand.sqlite \
             (runs and their output).
 
             On a loopback address tokens are optional. On any other address the daemon starts only with \
@@ -79,12 +81,16 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "FILE"))
     var sshConfig: String?
 
+    @OptionGroup(title: "Connection limits (see docs/connections.md)")
+    var connections: ConnectionOptions
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let (host, port) = try Self.parseListen(listen ?? environment["ERRAND_LISTEN"] ?? "127.0.0.1:7420")
         let requireTokens =
             self.requireTokens || ["1", "true", "yes"].contains(environment["ERRAND_REQUIRE_TOKENS"]?.lowercased() ?? "")
         let tls = try Self.tlsConfiguration(certificate: tlsCert, key: tlsKey)
+        let connectionLimits = try connections.limits(environment: environment)
         try ListenPolicy(host: host, port: port, requireTokens: requireTokens, tls: tls != nil, insecureHTTP: insecureHTTP).check()
         let dataDirectory = DataDirectory.resolve(dataDir)
         var hostConfiguration = HostConfiguration()
@@ -103,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "errand")
+        let gate = ConnectionGate(limits: connectionLimits, logger: logger)
 
         do {
             try DataDirectory.create(dataDirectory)
@@ -139,13 +146,20 @@ struct ServeCommand: AsyncParsableCommand {
         let jobs = JobHost(coordinator: coordinator, configuration: jobConfiguration, logger: logger)
         try await jobs.load()
 
+        // Signed-in dashboard browsers, shared by the sign-in page that opens sessions and the API that honours them.
+        let sessions = BrowserSessions(store: store)
         let router = ErrandAPI(
-            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName, requireTokens: requireTokens
+            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName, requireTokens: requireTokens,
+            sessions: sessions, maxBodyBytes: gate.limits.maxBodyBytes
         ).router()
-        try Dashboard(coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName).addRoutes(to: router)
+        try Dashboard(
+            coordinator: coordinator, jobs: jobs, instance: hostConfiguration.instanceName,
+            signIn: requireTokens ? .init(sessions: sessions, secureCookie: tls != nil) : nil
+        ).addRoutes(to: router)
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: gate.channelHandlers()))
         let app = Application(
             router: router,
-            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
             configuration: .init(address: .hostname(host, port: port), serverName: "errand"),
             logger: logger
         )

@@ -16,7 +16,8 @@ struct APITests {
     /// Runs `body` against the API's router (no socket) with a live coordinator and job host on a fresh
     /// data dir.
     func withAPI(
-        maxPackageBytes: Int64 = PackageLimits.defaultMaxArchiveBytes, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        maxPackageBytes: Int64 = PackageLimits.defaultMaxArchiveBytes, maxBodyBytes: Int = ConnectionLimits().maxBodyBytes,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -29,7 +30,8 @@ struct APITests {
         configuration.packageLimits.maxArchiveBytes = maxPackageBytes
         let jobs = JobHost(coordinator: coordinator, configuration: configuration)
         try await jobs.load()
-        let app = Application(router: ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "api-test").router())
+        let app = Application(
+            router: ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "api-test", maxBodyBytes: maxBodyBytes).router())
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await coordinator.run() }
             group.addTask { try await jobs.run() }
@@ -73,6 +75,31 @@ struct APITests {
         #expect(
             documented == routed,
             "documented but not routed: \(documented.subtracting(routed)); routed but not documented: \(routed.subtracting(documented))")
+    }
+
+    @Test("a JSON body over the limit gets 413 with a JSON error, at the default 2 MiB and at a configured limit")
+    func bodyTooLarge() async throws {
+        let big = ByteBuffer(string: #"{"argv":["echo",""# + String(repeating: "a", count: 3_000_000) + #""]}"#)
+        try await withAPI { client in
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: [.contentType: "application/json"], body: big) {
+                response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.contentType] == "application/json")
+                let error = try JSONCoding.decoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView)).error
+                #expect(error.code == .tooLarge)
+                #expect(error.message.contains("\(2 * 1024 * 1024) bytes of JSON (--max-body-bytes)"))
+            }
+        }
+        try await withAPI(maxBodyBytes: 4096) { client in
+            let small = ByteBuffer(string: #"{"argv":["echo",""# + String(repeating: "a", count: 3000) + #""]}"#)
+            try await client.execute(uri: "/api/v1/runs", method: .post, headers: [.contentType: "application/json"], body: small) {
+                response in #expect(response.status == .created)
+            }
+            let over = ByteBuffer(string: #"{"argv":["echo",""# + String(repeating: "a", count: 5000) + #""]}"#)
+            try await client.execute(uri: "/api/v1/invocations", method: .post, headers: [.contentType: "application/json"], body: over) {
+                response in #expect(response.status == .contentTooLarge)
+            }
+        }
     }
 
     @Test("the served OpenAPI document is docs/openapi.yaml")

@@ -44,7 +44,10 @@ struct AccessPolicyTests {
             (.delete, "/api/v1/tokens/ci", .admin),
             (.post, "/api/v1/something-new", .admin),
             (.get, "/", .reader),
-            (.get, "/static/app.js", .reader),
+            (.get, "/static/app.js", nil),
+            (.get, "/sign-in", nil),
+            (.post, "/sign-in", nil),
+            (.post, "/sign-out", nil),
             (.get, "/jobs/backup/delete", .reader),
             (.post, "/jobs/backup/run", .operator),
             (.post, "/runs/7/remove", .operator),
@@ -200,7 +203,12 @@ struct AuthMiddlewareTests {
                 }
             }
             try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
-            try await client.execute(uri: "/", method: .get) { response in
+            // A page without credentials sends the browser to sign in; a wrong token still gets the Basic challenge.
+            try await client.execute(uri: "/runs?state=Failed", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/sign-in?next=/runs%3Fstate%3DFailed")
+            }
+            try await client.execute(uri: "/", method: .get, headers: Self.bearer(forged)) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[values: .wwwAuthenticate].contains { $0.hasPrefix("Basic") })
             }

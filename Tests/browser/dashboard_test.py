@@ -37,7 +37,7 @@ SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 class Daemon:
     """A throwaway `errand serve` on a free loopback port."""
 
-    def __init__(self, errand):
+    def __init__(self, errand, require_tokens=False):
         self.errand = errand
         self.data = tempfile.mkdtemp(prefix="errand-browser-")
         with socket.socket() as s:
@@ -45,8 +45,15 @@ class Daemon:
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(self.data, "serve.log"), "wb")
+        self.token = None
+        extra = []
+        if require_tokens:
+            # The first admin token, made in the data dir before the daemon starts (as an operator would).
+            self.token = subprocess.run([errand, "token", "create", "browser-admin", "--role", "admin", "--data-dir", self.data],
+                                        capture_output=True, check=True, timeout=60).stdout.decode().strip()
+            extra = ["--require-tokens"]
         self.process = subprocess.Popen(
-            [errand, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data],
+            [errand, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data, *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -59,6 +66,8 @@ class Daemon:
 
     def cli(self, *args):
         env = dict(os.environ, ERRAND_NO_AUTOSTART="1")
+        if self.token:
+            env["ERRAND_TOKEN"] = self.token
         result = subprocess.run([self.errand, "--host", self.url, *args], capture_output=True, env=env, timeout=60)
         if result.returncode != 0:
             raise RuntimeError(f"errand {' '.join(args)} failed: {result.stderr.decode()}")
@@ -241,6 +250,35 @@ def check_live_run(daemon, browser):
     assert "Exit code" in browser.by_id("summary").text
     browser.shoot("run-completed")
     return run_id
+
+
+def check_sign_in(_daemon, browser, errand):
+    """With --require-tokens: a page sends the browser to sign in; a wrong token is refused there; the right one
+    lands on the page asked for, whose live tail runs on the session cookie; sign-out ends it."""
+    guarded = Daemon(errand, require_tokens=True)
+    try:
+        run_id = guarded.start("signed-in-tail", "echo 'before sign-in'; sleep 4; echo 'after sign-in'")
+        browser.driver.get(f"{guarded.url}/runs/{run_id}")
+        browser.wait(lambda: "/sign-in" in browser.driver.current_url, message="no redirect to the sign-in page")
+        assert "errand token create" in browser.driver.page_source
+        browser.by_id("token").send_keys("errand_0123456789ab_" + "A" * 43)
+        browser.by_id("sign-in").click()
+        browser.wait(lambda: "not valid" in browser.by_id("sign-in-problem").text, message="a wrong token was not refused")
+        browser.shoot("sign-in")
+        browser.by_id("token").send_keys(guarded.token)
+        browser.by_id("sign-in").click()
+        browser.wait(lambda: browser.driver.current_url.endswith(f"/runs/{run_id}"), message="not sent back to the run")
+        cookie = browser.driver.get_cookie("errand_session")
+        assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and guarded.token not in cookie["value"], cookie
+        assert browser.driver.execute_script("return document.cookie.indexOf('errand_session') === -1"), "script can read the session"
+        browser.wait(lambda: "after sign-in" in browser.by_id("output").text, message="the live tail did not run on the cookie")
+        browser.by_id("sign-out").click()
+        browser.wait(lambda: browser.driver.current_url.endswith("/sign-in"), message="sign-out did not land on the sign-in page")
+        browser.driver.get(f"{guarded.url}/jobs")
+        browser.wait(lambda: "/sign-in" in browser.driver.current_url, message="still signed in after sign-out")
+    finally:
+        browser.driver.delete_all_cookies()
+        guarded.stop()
 
 
 def check_stderr_toggle(daemon, browser, run_id):
@@ -526,6 +564,7 @@ def main():
             check("the stderr toggle and timestamps", check_stderr_toggle, run_id)
             check("the downloaded log equals errand logs", check_download, run_id, downloads)
         check("the runs table: columns, filter, stop", check_runs_page)
+        check("sign in with a token, the live tail on the session cookie, sign out", check_sign_in, os.path.abspath(args.errand))
         packages = tempfile.mkdtemp(prefix="errand-packages-")
         if check("deploy a zip through the form (schedule preview, errors by the field)", check_deploy_form, packages):
             check("run the job with arguments: live to Completed, stderr, download", check_run_job, downloads)
