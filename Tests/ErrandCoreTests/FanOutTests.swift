@@ -46,7 +46,7 @@ struct FanOutRuleTests {
             (InvokeRequest(argv: [], on: hosts), "the command is empty"),
             (InvokeRequest(argv: ["x"], on: []), "say where to run it"),
             (InvokeRequest(argv: ["x"], on: hosts + [hosts[0]]), "named twice"),
-            (InvokeRequest(argv: ["x"], on: hosts, throttleLimit: 0), "throttle limit"),
+            (InvokeRequest(argv: ["x"], on: hosts, throttleLimit: 0), "throttleLimit must be a whole number between 1 and 1000000"),
             (InvokeRequest(argv: ["x"], on: hosts, name: "1"), "run name"),
             (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "f", url: "ftp://h")]), "not an http(s):// daemon URL"),
             (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "a,b", url: "http://h")]), "invalid host label"),
