@@ -140,11 +140,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandScheduleTests",
-            dependencies: ["ErrandSchedule", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "ErrandSchedule", "ErrandTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        // Helpers shared by test targets (a zip writer that can build hostile archives).
-        .target(name: "ErrandTestSupport", path: "Tests/ErrandTestSupport", swiftSettings: swiftSettings),
+        // Helpers shared by test targets (a zip writer that can build hostile archives, seeded fuzz draws).
+        .target(
+            name: "ErrandTestSupport", dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/ErrandTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandJobsTests",
             dependencies: [
@@ -170,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "ErrandServerTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs",
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs", "ErrandTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

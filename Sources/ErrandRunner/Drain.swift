@@ -40,22 +40,37 @@ final class Drain: Sendable {
                 return state.done
             }
             if done { return answer.give(true) }
-            // A timer whose only effect is to end this wait; the first of it and the pipes' end answers.
-            Task {
-                try? await Task.sleep(for: limit)
-                answer.give(false)
-            }
+            // A timer whose only effect is to end this wait; the first of it and the pipes' end answers,
+            // and an answer from the pipes cancels the timer.
+            answer.attach(
+                Task {
+                    try? await Task.sleep(for: limit)
+                    answer.give(false)
+                })
         }
     }
 }
 
-/// Resumes a continuation once, whichever of several events comes first.
+/// Resumes a continuation once, whichever of several events comes first, and then cancels its timer.
 private final class Answer: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+    private let state: Mutex<(continuation: CheckedContinuation<Bool, Never>?, timer: Task<Void, Never>?)>
 
-    init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
+    init(_ continuation: CheckedContinuation<Bool, Never>) { state = Mutex((continuation, nil)) }
+
+    func attach(_ timer: Task<Void, Never>) {
+        let answered = state.withLock { state in
+            if state.continuation != nil { state.timer = timer }
+            return state.continuation == nil
+        }
+        if answered { timer.cancel() }
+    }
 
     func give(_ value: Bool) {
-        continuation.withLock { $0.take() }?.resume(returning: value)
+        let (continuation, timer) = state.withLock { state in
+            defer { state = (nil, nil) }
+            return (state.continuation, state.timer)
+        }
+        timer?.cancel()
+        continuation?.resume(returning: value)
     }
 }

@@ -194,21 +194,6 @@ import ZIPFoundation
 }
 
 extension Data {
-    fileprivate mutating func le16(_ value: UInt16) {
-        append(UInt8(value & 0xFF))
-        append(UInt8(value >> 8))
-    }
-
-    fileprivate mutating func le32(_ value: UInt32) {
-        le16(UInt16(value & 0xFFFF))
-        le16(UInt16(value >> 16))
-    }
-
-    fileprivate mutating func le64(_ value: UInt64) {
-        le32(UInt32(value & 0xFFFF_FFFF))
-        le32(UInt32(value >> 32))
-    }
-
     fileprivate mutating func replace(at offset: Int, le16 value: UInt16) {
         self[startIndex + offset] = UInt8(value & 0xFF)
         self[startIndex + offset + 1] = UInt8(value >> 8)

@@ -1,3 +1,4 @@
+import ErrandTestSupport
 import Foundation
 import PropertyBased
 import Testing
@@ -289,18 +290,5 @@ import Testing
         if let next = recurrence.next(after: date, in: Self.utc) { #expect(next > date) }
         if let previous = recurrence.previous(before: date, in: Self.utc) { #expect(previous < date) }
         #expect(!ISO8601.string(date, in: Self.utc).isEmpty)
-    }
-}
-
-/// Draws from a seeded generator (the property checker's, so a failing seed replays the same inputs).
-enum Fuzz {
-    static func int(_ range: ClosedRange<Int>, _ rng: inout any SeededRandomNumberGenerator) -> Int {
-        let span = UInt64(range.upperBound - range.lowerBound) &+ 1
-        let draw = span == 0 ? rng.next() : rng.next() % span
-        return range.lowerBound &+ Int(truncatingIfNeeded: draw)
-    }
-
-    static func pick<T>(_ options: [T], _ rng: inout any SeededRandomNumberGenerator) -> T {
-        options[int(0...(options.count - 1), &rng)]
     }
 }

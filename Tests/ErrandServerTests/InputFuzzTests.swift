@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -111,18 +112,5 @@ import Testing
                 #expect(String(buffer: response.body).contains("303 bytes long"))
             }
         }
-    }
-}
-
-/// Draws from a seeded generator (the property checker's, so a failing seed replays the same inputs).
-enum Fuzz {
-    static func int(_ range: ClosedRange<Int>, _ rng: inout any SeededRandomNumberGenerator) -> Int {
-        let span = UInt64(range.upperBound - range.lowerBound) &+ 1
-        let draw = span == 0 ? rng.next() : rng.next() % span
-        return range.lowerBound &+ Int(truncatingIfNeeded: draw)
-    }
-
-    static func pick<T>(_ options: [T], _ rng: inout any SeededRandomNumberGenerator) -> T {
-        options[int(0...(options.count - 1), &rng)]
     }
 }

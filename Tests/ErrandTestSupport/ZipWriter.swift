@@ -118,14 +118,20 @@ enum CRC32 {
     }
 }
 
+/// Little-endian appends, as zip records are written (also for tests that craft records by hand).
 extension Data {
-    fileprivate mutating func le16(_ value: UInt16) {
+    public mutating func le16(_ value: UInt16) {
         append(UInt8(value & 0xFF))
         append(UInt8(value >> 8))
     }
 
-    fileprivate mutating func le32(_ value: UInt32) {
+    public mutating func le32(_ value: UInt32) {
         le16(UInt16(value & 0xFFFF))
         le16(UInt16(value >> 16))
+    }
+
+    public mutating func le64(_ value: UInt64) {
+        le32(UInt32(value & 0xFFFF_FFFF))
+        le32(UInt32(value >> 32))
     }
 }
