@@ -145,9 +145,10 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
-        // Helpers shared by test targets (a zip writer that can build hostile archives, seeded fuzz draws).
+        // Helpers shared by test targets (a zip writer that can build hostile archives, seeded fuzz draws, a manual clock).
         .target(
-            name: "ErrandTestSupport", dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            name: "ErrandTestSupport",
+            dependencies: ["ErrandCore", .product(name: "PropertyBased", package: "swift-property-based")],
             path: "Tests/ErrandTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandJobsTests",
