@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "ErrandHostTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs",
+                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs", "ErrandTestSupport",
                 // A trigger in the real SQLite file stands in for a store that fails one write.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

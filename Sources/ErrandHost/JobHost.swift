@@ -34,6 +34,8 @@ public actor JobHost: Service {
     let store: any Store
     let packages: PackageStore
     public let configuration: JobHostConfiguration
+    /// Every wait (schedules, backoff, retries) and every recorded time comes from here.
+    let clock: any HostClock
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -58,14 +60,15 @@ public actor JobHost: Service {
     var shuttingDown = false
 
     public init(
-        coordinator: RunCoordinator, configuration: JobHostConfiguration, now: @escaping @Sendable () -> Date = { Date() },
+        coordinator: RunCoordinator, configuration: JobHostConfiguration, clock: any HostClock = SystemClock(),
         logger: Logger = Logger(label: "errand.jobs")
     ) {
         self.coordinator = coordinator
         self.store = coordinator.store
         self.configuration = configuration
         self.packages = PackageStore(directory: configuration.packagesDirectory, limits: configuration.packageLimits)
-        self.now = now
+        self.clock = clock
+        self.now = { clock.now }
         self.logger = logger
     }
 

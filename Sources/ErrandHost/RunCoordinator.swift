@@ -73,6 +73,8 @@ public actor RunCoordinator: Service {
     /// How fan-out children reach their hosts.
     let remoteLaunchers: RemoteLaunchers
     let configuration: HostConfiguration
+    /// Every wait (timeouts, graces, idle limits) and every recorded time comes from here.
+    let clock: any HostClock
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -97,7 +99,7 @@ public actor RunCoordinator: Service {
     public init(
         store: any Store, launcher: any ProcessLauncher = SubprocessLauncher(), configuration: HostConfiguration,
         remoteLaunchers: RemoteLaunchers = RemoteLaunchers(),
-        hub: EventHub = EventHub(), now: @escaping @Sendable () -> Date = { Date() },
+        hub: EventHub = EventHub(), clock: any HostClock = SystemClock(),
         logger: Logger = Logger(label: "errand.host")
     ) {
         self.store = store
@@ -105,7 +107,8 @@ public actor RunCoordinator: Service {
         self.remoteLaunchers = remoteLaunchers
         self.configuration = configuration
         self.hub = hub
-        self.now = now
+        self.clock = clock
+        self.now = { clock.now }
         self.logger = logger
         self.throttle = Throttle(defaultLimit: configuration.throttleLimit)
         (launches, launchQueue) = AsyncStream<Int64>.makeStream()

@@ -2,6 +2,7 @@ import ErrandCore
 import ErrandHost
 import ErrandJobs
 import ErrandStore
+import ErrandTestSupport
 import Foundation
 import Testing
 
@@ -20,12 +21,12 @@ struct JobHostTests {
                 directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("errand-jobs-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
             store = try SQLiteStore(path: self.directory.appendingPathComponent("errand.sqlite").path)
-            let now: @Sendable () -> Date = { Date().addingTimeInterval(clockOffset) }
+            let clock = ShiftedClock(offset: clockOffset)
             coordinator = RunCoordinator(
-                store: store, configuration: HostConfiguration(instanceName: "test", stopGrace: .seconds(2)), now: now)
+                store: store, configuration: HostConfiguration(instanceName: "test", stopGrace: .seconds(2)), clock: clock)
             var configuration = JobHostConfiguration(dataDirectory: self.directory)
             configuration.baseEnvironment = ["PATH": "/usr/bin:/bin"]
-            jobs = JobHost(coordinator: coordinator, configuration: configuration, now: now)
+            jobs = JobHost(coordinator: coordinator, configuration: configuration, clock: clock)
         }
 
         /// Runs the coordinator and the job host for the duration of `body`.

@@ -93,3 +93,15 @@ public struct ManualClockError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// The real clock seen from another time: real sleeps, a shifted "now" (for schedules due at odd hours).
+public struct ShiftedClock: HostClock {
+    public let offset: TimeInterval
+    public init(offset: TimeInterval) { self.offset = offset }
+
+    public var now: Date { Date().addingTimeInterval(offset) }
+
+    public func sleep(until deadline: Date) async throws {
+        try await SystemClock().sleep(until: deadline.addingTimeInterval(-offset))
+    }
+}
