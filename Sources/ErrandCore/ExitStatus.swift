@@ -13,14 +13,6 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The transition an unrequested end of the process makes, with the reason to record.
-    public var outcome: (transition: RunTransition, reason: String?) {
-        switch self {
-        case .exited(0): (.succeed, nil)
-        default: (.fail, description)
-        }
-    }
-
     public static func signalName(_ signal: Int32) -> String {
         let names: [Int32: String] = [
             1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL",

@@ -45,10 +45,10 @@ extension RunCoordinator {
                 name: request.name, type: .remoteJob, argv: request.argv, throttleGroup: "fan-out",
                 instance: request.on.map(\.name).joined(separator: ","), trigger: trigger, createdAt: createdAt,
                 triggerDetail: triggerDetail))
+        tracked[parent.id] = TrackedRun(lifecycle: RunLifecycle(phase: .launching), run: parent)
         guard acceptingRuns else {
             // Shutdown began while the parent was being written: it never starts.
-            _ = try? await store.updateRun(
-                id: parent.id, RunUpdate(state: .stopped, reason: StopCause.shutdown.reason, endedAt: now()))
+            try? await handle(parent.id, .ended(.fanOut(.stopped, reason: StopCause.shutdown.reason)))
             throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly")
         }
         let group = Self.throttleGroup(ofFanOut: parent.id)
@@ -58,25 +58,20 @@ extension RunCoordinator {
             children: [:], hosts: [:],
             capture: OutputCapture(runID: parent.id, lastSeq: 0, store: store, hub: hub, now: now, logger: logger),
             childEnds: childEnds, noteChildEnd: noteChildEnd)
-        var entry = ActiveRun()
-        entry.startedAt = now()
-        active[parent.id] = entry
         launchQueue.yield(parent.id)
         defer {
             fanOuts[parent.id]?.creating = false
             fanOuts[parent.id]?.noteChildEnd.yield()  // the supervisor looks again: creation is over
         }
 
-        parent.startedAt = entry.startedAt
-        parent.state = .running
         do {
-            try await store.updateRun(id: parent.id, RunUpdate(state: .running, startedAt: parent.startedAt))
-            if active[parent.id]?.stopCause == nil {
-                active[parent.id]?.state = .running
-                hub.publish(.state(runID: parent.id, state: .running))
-            }
+            // Its supervision exists from now on: the parent is `Running` (`Stopping` if stopped meanwhile).
+            let startedAt = now()
+            parent.startedAt = startedAt
+            parent.state = .running
+            try await handle(parent.id, .launched(at: startedAt))
             for host in request.on {
-                guard active[parent.id]?.stopCause == nil else { break }
+                guard tracked[parent.id]?.lifecycle.stop == nil else { break }
                 let child = try await store.createRun(
                     NewRun(
                         name: parent.name, type: .remoteJob, argv: request.argv, throttleGroup: group, instance: host.name,
@@ -85,13 +80,13 @@ extension RunCoordinator {
                 fanOuts[parent.id]?.children[child.id] = .notStarted
                 fanOuts[parent.id]?.hosts[child.id] = host.name
                 remoteChildren[child.id] = RemoteChild(host: host, parent: parent.id, keepRemote: request.keepRemote ?? false)
-                if active[parent.id]?.stopCause != nil {
+                tracked[child.id] = TrackedRun(run: child, environment: [:])
+                throttle.enqueue(child.id, group: group)
+                if tracked[parent.id]?.lifecycle.stop != nil {
                     // Stopped while this child was being written: it never starts.
-                    try await recordStoppedWhileQueued(child.id, cause: .parent(parent.id))
+                    try await requestStop(child.id, grace: configuration.stopGrace, cause: .parent(parent.id))
                     break
                 }
-                created[child.id] = (child, [:])
-                throttle.enqueue(child.id, group: group)
                 dispatch()
             }
         } catch {
@@ -105,21 +100,13 @@ extension RunCoordinator {
 
     static func throttleGroup(ofFanOut id: Int64) -> String { "fan-out-\(id)" }
 
-    /// The parent's life: its merged output is written while children run; a stop of the parent
-    /// stops every unfinished child; once all have ended, the parent's end is recorded.
-    func superviseFanOut(_ id: Int64, stopRequests: AsyncStream<Duration>) async {
+    /// The parent's life: its merged output is written while children run (a stop of the parent stops
+    /// its unfinished children: ``RunLifecycle/Action/terminate(grace:)``); once all have ended, the
+    /// parent's end is recorded.
+    func superviseFanOut(_ id: Int64) async {
         guard let fanOut = fanOuts[id] else { return finishBookkeeping(id) }
         async let written: Void = fanOut.capture.run()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await grace in stopRequests { await self.stopChildren(of: id, grace: grace) }
-            }
-            group.addTask {
-                for await _ in fanOut.childEnds where await self.childrenFinished(id) { return }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        for await _ in fanOut.childEnds where childrenFinished(id) { break }
         fanOut.capture.finish()
         await written
         await recordFanOutEnd(id)
@@ -137,34 +124,28 @@ extension RunCoordinator {
         return !fanOut.creating && fanOut.children.values.allSatisfy(\.isFinished)
     }
 
-    /// Stops every unfinished child. The queued ones leave the queue first, all at once, so that
-    /// none of them is launched while the others are being stopped.
-    private func stopChildren(of id: Int64, grace: Duration) async {
+    /// Stops every unfinished child. The queued ones leave the queue first, all at once (their lifecycles
+    /// decide it without suspending), so that none of them is launched while the others are being stopped.
+    func stopChildren(of id: Int64, grace: Duration) async {
         let unfinished = fanOuts[id]?.children.filter { !$0.value.isFinished }.keys.sorted() ?? []
-        let dequeued = unfinished.filter { throttle.cancel($0) }
-        let launched = unfinished.filter { !dequeued.contains($0) }
+        let stops = unfinished.map { child in (child, transition(child, .stopAsked(.parent(id), grace: grace, at: now()))) }
         await withTaskGroup(of: Void.self) { group in
-            for child in dequeued {
-                group.addTask { await self.stopDequeuedChild(child, cause: .parent(id)) }
+            for (child, actions) in stops {
+                group.addTask {
+                    for action in actions {
+                        do { try await self.perform(action, on: child) } catch {
+                            self.logger.error("could not record the stop of run \(child): \(error)")
+                        }
+                    }
+                }
             }
-            for child in launched {
-                group.addTask { _ = try? await self.requestStop(child, grace: grace, cause: .parent(id)) }
-            }
-        }
-    }
-
-    private func stopDequeuedChild(_ id: Int64, cause: StopCause) async {
-        do {
-            try await recordStoppedWhileQueued(id, cause: cause)
-        } catch {
-            logger.error("could not record the stop of run \(id): \(error)")
         }
     }
 
     private func recordFanOutEnd(_ id: Int64) async {
         guard let fanOut = fanOuts.removeValue(forKey: id) else { return finishBookkeeping(id) }
         fanOut.noteChildEnd.finish()
-        let cause = active[id]?.stopCause
+        let cause = tracked[id]?.lifecycle.stop?.cause
         var state = FanOutState.final(children: Array(fanOut.children.values), stopRequested: cause != nil)
         var reason: String?
         if let failure = fanOut.failure {
@@ -173,18 +154,8 @@ extension RunCoordinator {
         } else {
             reason = Self.reason(for: state, fanOut: fanOut, cause: cause)
         }
-        let endedAt = now()
-        let startedAt = active[id]?.startedAt
-        active[id]?.state = state  // a stop arriving now records nothing
-        do {
-            try await store.updateRun(id: id, RunUpdate(state: state, reason: reason, endedAt: endedAt))
-        } catch {
-            logger.error("could not record the end of fan-out run \(id): \(error)")
-        }
         throttle.removeLimit(for: Self.throttleGroup(ofFanOut: id))
-        finishBookkeeping(id)
-        hub.publish(.state(runID: id, state: state))
-        await ended(RunEnd(id: id, job: nil, state: state, startedAt: startedAt, endedAt: endedAt))
+        do { try await handle(id, .ended(.fanOut(state, reason: reason))) } catch {}  // logged where it failed
     }
 
     /// The parent's reason: which hosts failed, or why it was stopped.

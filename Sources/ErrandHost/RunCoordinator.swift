@@ -6,64 +6,39 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The daemon's brain for runs: creates them, queues them behind their throttle group, launches
-/// them, captures their output, stops them, and records every state change through the pure
-/// state machine. It is a `Service`: its `run()` owns every run's task, so shutting it down
-/// stops the runs and leaves no child process behind.
+/// The daemon's executor of runs: creates them, queues them behind their throttle group, launches
+/// them, captures their output and stops them. What happens to a run is decided by its pure
+/// ``RunLifecycle``; this actor only performs the actions it returns (records, signals, timers), so
+/// every state a run is recorded in comes from the machine. It is a `Service`: its `run()` owns every
+/// run's task, so shutting it down stops the runs and leaves no child process behind.
 public actor RunCoordinator: Service {
-    /// Why a stop was asked for; it decides the final state and reason.
-    enum StopCause: Sendable {
-        case user
-        case timeout(Double)
-        case idle(Double)
-        case shutdown
-        case sessionExpired(String)
-        /// Its fan-out parent was stopped.
-        case parent(Int64)
-
-        var finalTransition: RunTransition {
-            switch self {
-            case .timeout, .idle: .fail
-            case .user, .shutdown, .sessionExpired, .parent: .confirmStop
-            }
-        }
-
-        var reason: String {
-            switch self {
-            case .user: "stopped on request"
-            case .timeout(let seconds): "timed out after \(Self.format(seconds)) s and was stopped"
-            case .idle(let seconds): "wrote no output for \(Self.format(seconds)) s (idle_timeout) and was stopped"
-            case .shutdown: "stopped because the daemon shut down"
-            case .sessionExpired(let name): "stopped because its session '\(name)' expired (--stop-on-expire)"
-            case .parent(let id): "stopped with its fan-out parent, run \(id)"
-            }
-        }
-
-        static func format(_ seconds: Double) -> String {
-            seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-        }
-    }
-
-    /// A run this daemon is launching or running.
-    struct ActiveRun {
-        /// The run's state as this actor last recorded it (the store is written, never re-read).
-        var state = RunState.notStarted
-        var startedAt: Date?
-        /// The launched process (or remote run) to stop; nil until launched.
+    /// A run this daemon is responsible for, from its creation (or recovery) until its end is recorded.
+    struct TrackedRun {
+        var lifecycle = RunLifecycle()
+        /// The run as created or read at launch; nil for a run queued before a restart until it launches.
+        var run: Run?
+        /// The environment of a run this daemon created, kept until its launch (no store read on the hot path).
+        var environment: [String: String]?
+        /// What the plan said beyond the stored fields (lost for runs queued across a restart, which then
+        /// get the defaults).
+        var stopGrace: Duration?
+        var idleTimeout: Duration?
+        /// The launched process (or remote run) to signal; nil until launched.
         var work: (any LaunchedWork)?
-        var stopCause: StopCause?
-        /// The grace of a stop asked for before the process existed: handed to the enforcer at launch.
-        var pendingStopGrace: Duration?
+        var startedAt: Date?
         /// Created (with the current time) when the run is asked to stop: `ERRAND_SHUTDOWN_FILE`.
         var shutdownFile: String?
-        /// Stop requests (their grace) for the run's enforcer task.
-        let stopRequests: AsyncStream<Duration>
-        let requestStop: AsyncStream<Duration>.Continuation
+        /// Grace timers armed by ``RunLifecycle/Action/terminate(grace:)``; the run's task sleeps each out.
+        let graceTimers: AsyncStream<Duration>
+        let armGraceTimer: AsyncStream<Duration>.Continuation
         /// Callers of `start` waiting for the process to exist.
-        var launched: [CheckedContinuation<Void, Never>] = []
+        var launchWaiters: [CheckedContinuation<Void, Never>] = []
 
-        init() {
-            (stopRequests, requestStop) = AsyncStream<Duration>.makeStream()
+        init(lifecycle: RunLifecycle = RunLifecycle(), run: Run? = nil, environment: [String: String]? = nil) {
+            self.lifecycle = lifecycle
+            self.run = run
+            self.environment = environment
+            (graceTimers, armGraceTimer) = AsyncStream<Duration>.makeStream()
         }
     }
 
@@ -79,12 +54,8 @@ public actor RunCoordinator: Service {
     let logger: Logger
 
     var throttle: Throttle
-    var active: [Int64: ActiveRun] = [:]
-    /// Runs created by `start` and not yet launched, with their environment.
-    var created: [Int64: (Run, [String: String])] = [:]
-    /// What plans said beyond the stored fields, until the run ends (lost for runs queued across a restart,
-    /// which then get the defaults).
-    private var limits: [Int64: (stopGrace: Duration?, idleTimeout: Duration?)] = [:]
+    /// Every run this daemon is responsible for: queued, launching, running or stopping.
+    var tracked: [Int64: TrackedRun] = [:]
     private var endObserver: (@Sendable (RunEnd) async -> Void)?
     /// Fan-out parents being supervised, and where each of their unfinished children runs.
     var fanOuts: [Int64: FanOut] = [:]
@@ -132,7 +103,8 @@ public actor RunCoordinator: Service {
 
     private func shutDown() async {
         acceptingRuns = false
-        let ids = Array(active.keys)
+        // What is queued stays queued (and is queued again after the restart).
+        let ids = tracked.filter { $0.value.lifecycle.phase != .queued }.keys
         if !ids.isEmpty { logger.info("stopping \(ids.count) running run(s) before shutdown") }
         await withTaskGroup(of: Void.self) { group in
             for id in ids {
@@ -142,40 +114,30 @@ public actor RunCoordinator: Service {
         launchQueue.finish()
     }
 
-    /// Runs left unfinished by a daemon that died: queued runs are queued again; runs that were
-    /// running lost their output pipes, so their leftover processes are killed and they are
-    /// recorded `Failed` with the reason. Fan-out children that had not reached their host fail too:
-    /// their hosts' credentials were never stored. Call it once, before serving requests.
+    /// Runs left unfinished by a daemon that died: ``RunLifecycle/recovery(of:)`` decides which are
+    /// queued again and which are recorded `Failed`; the leftover processes of those that were running
+    /// are killed (after checking their `ERRAND_RUN_ID`). Call it once, before serving requests.
     public func recover() async throws {
         let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
         for run in unfinished {
-            // A fan-out's runs are never queued again: their hosts' credentials were never stored, and a
-            // parent is no command to run here.
-            // A queued run is queued again, unless its launch had begun: then its command may have run,
-            // and running it again could do twice what must be done once.
-            let launchBegun = run.startedAt != nil
-            if run.state == .notStarted && run.type != .remoteJob && !launchBegun {
+            switch RunLifecycle.recovery(of: run) {
+            case .requeue:
+                tracked[run.id] = TrackedRun()
                 throttle.enqueue(run.id, group: run.throttleGroup)
-                continue
+            case .fail(var reason):
+                if await Self.killLeftover(of: run) { reason += "; its leftover processes were killed" }
+                try await store.updateRun(id: run.id, RunUpdate(state: .failed, reason: reason, endedAt: now()))
+                logger.warning("run \(run.id) recorded Failed: \(reason)")
             }
-            var reason =
-                switch (run.state, run.isFanOutChild) {
-                case (.notStarted, _) where launchBegun:
-                    "the daemon stopped while launching this run; it is not launched again, so its command never runs twice"
-                case (.notStarted, true):
-                    "the daemon stopped before this child reached \(run.location) (a fan-out's connections are not kept across restarts)"
-                case (.notStarted, false): "the daemon stopped while this fan-out was being created"
-                default: "the daemon stopped while the run was \(run.state.rawValue) (killed or crashed)"
-                }
-            if let pid = run.pid, let leftover = ProcessGroup.leftover(pid: pid, runID: run.id) {
-                leftover.send(SIGKILL)
-                reason += "; its leftover processes were killed"
-            }
-            let state = run.state.next(after: .fail) ?? .failed
-            try await store.updateRun(id: run.id, RunUpdate(state: state, reason: reason, endedAt: now()))
-            logger.warning("run \(run.id) recorded \(state.rawValue): \(reason)")
         }
         dispatch()
+    }
+
+    /// Kills what is left of a dead daemon's run (a /proc scan: done off the actor).
+    private nonisolated static func killLeftover(of run: Run) async -> Bool {
+        guard let pid = run.pid, let leftover = ProcessGroup.leftover(pid: pid, runID: run.id) else { return false }
+        leftover.send(SIGKILL)
+        return true
     }
 
     /// Registers the one observer told about every run that ends (the job host: supervision, retention).
@@ -191,13 +153,28 @@ public actor RunCoordinator: Service {
         let request = try request.validated()
         guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
         let environment = request.environment ?? ProcessInfo.processInfo.environment
+        try await Self.checkCommand(request, environment: environment)
+        if let session = request.session { _ = try await useSession(session) }
+        let plan = RunPlan(
+            run: NewRun(
+                name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
+                environment: environment, throttleGroup: request.throttleGroup ?? ThrottleGroup.default,
+                timeout: request.timeout, instance: configuration.instanceName, trigger: trigger, createdAt: now(),
+                session: request.session),
+            throttleLimit: request.throttleLimit)
+        // Without a tick the run is always created.
+        return try await start(plan)!
+    }
+
+    /// The working directory exists and the program is found in the run's own PATH (file-system work,
+    /// done off the actor).
+    private nonisolated static func checkCommand(_ request: RunRequest, environment: [String: String]) async throws {
         if let directory = request.workingDirectory {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ErrandError.badRequest("working directory '\(directory)' does not exist or is not a directory")
             }
         }
-        if let session = request.session { _ = try await useSession(session) }
         let program = request.argv[0]
         guard
             ExecutableLookup.resolve(program, path: environment["PATH"], workingDirectory: request.workingDirectory)
@@ -208,15 +185,6 @@ public actor RunCoordinator: Service {
                     ? "'\(program)' is not an executable file"
                     : "command not found: '\(program)' is not in the PATH of the run's environment")
         }
-        let plan = RunPlan(
-            run: NewRun(
-                name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
-                environment: environment, throttleGroup: request.throttleGroup ?? ThrottleGroup.default,
-                timeout: request.timeout, instance: configuration.instanceName, trigger: trigger, createdAt: now(),
-                session: request.session),
-            throttleLimit: request.throttleLimit)
-        // Without a tick the run is always created.
-        return try await start(plan)!
     }
 
     /// Creates the run of `plan` (for a tick: only if the tick was not claimed before, else nil) and
@@ -232,18 +200,20 @@ public actor RunCoordinator: Service {
             run = try await store.createRun(plan.run)
         }
         if let limit = plan.throttleLimit { throttle.setLimit(limit, for: group) }
-        if plan.stopGrace != nil || plan.idleTimeout != nil { limits[run.id] = (plan.stopGrace, plan.idleTimeout) }
-        created[run.id] = (run, plan.run.environment)
+        var entry = TrackedRun(run: run, environment: plan.run.environment)
+        entry.stopGrace = plan.stopGrace
+        entry.idleTimeout = plan.idleTimeout
+        tracked[run.id] = entry
         throttle.enqueue(run.id, group: group)
         dispatch()
-        guard active[run.id] != nil else { return run }  // queued: NotStarted as created
-        if active[run.id]?.work == nil {
-            await withCheckedContinuation { active[run.id]?.launched.append($0) ?? $0.resume() }
+        guard let phase = tracked[run.id]?.lifecycle.phase, phase != .queued else { return run }  // queued: as created
+        if phase == .launching {
+            await withCheckedContinuation { tracked[run.id]?.launchWaiters.append($0) ?? $0.resume() }
         }
         // Still running: what the store holds is known here, so no read is needed.
-        if let launched = active[run.id], let work = launched.work {
+        if let launched = tracked[run.id], let work = launched.work, !launched.lifecycle.isFinished {
             var current = run
-            current.state = launched.state
+            current.state = launched.lifecycle.recordedState
             current.pid = work.localGroup?.id
             current.startedAt = launched.startedAt
             return current
@@ -278,245 +248,14 @@ public actor RunCoordinator: Service {
         // Shutting down: what is queued stays queued (and is queued again after the restart).
         guard acceptingRuns else { return }
         for id in throttle.takeStartable() {
-            active[id] = ActiveRun()
+            _ = transition(id, .slotGiven)
             launchQueue.yield(id)
-        }
-    }
-
-    // MARK: - Executing
-
-    /// One run from launch to its recorded end.
-    private func execute(_ id: Int64) async {
-        guard let stopRequests = active[id]?.stopRequests else { return }
-        if fanOuts[id] != nil { return await superviseFanOut(id, stopRequests: stopRequests) }
-        let run: Run
-        let environment: [String: String]
-        do {
-            guard let (found, env) = try await launchDetails(id) else {
-                finishBookkeeping(id)
-                return childEnded(RunEnd(id: id, job: nil, state: .failed, endedAt: now()))
-            }
-            run = found
-            environment = env
-        } catch {
-            logger.error("could not load run \(id): \(error)")
-            finishBookkeeping(id)
-            return childEnded(RunEnd(id: id, job: nil, state: .failed, endedAt: now()))
-        }
-
-        var env = environment
-        env["ERRAND_RUN_ID"] = String(id)
-        env["ERRAND_JOB_NAME"] = run.job ?? run.name
-        if run.job != nil { env["WEBJOBS_RUN_ID"] = String(id) }
-        active[id]?.shutdownFile = env["ERRAND_SHUTDOWN_FILE"]
-        let idleTimeout = limits[id]?.idleTimeout
-        let remote = remoteChildren[id]
-        let capture = OutputCapture(
-            runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger,
-            merged: remote.flatMap { child in fanOuts[child.parent].map { ($0.capture, child.host.name) } })
-        async let written: Void = capture.run()
-
-        var status: ExitStatus?
-        var launchFailure: String?
-        let launch: (launcher: any ProcessLauncher, spec: LaunchSpec)?
-        do {
-            launch = try launchPlan(run, environment: env, remote: remote)
-        } catch {
-            launch = nil
-            launchFailure = error.message
-        }
-        if launch != nil, let failure = await recordLaunchAttempt(id) {
-            launchFailure = failure
-        } else if let (launcher, spec) = launch {
-            do {
-                status = try await withThrowingTaskGroup(of: ExitStatus?.self) { group in
-                    group.addTask {
-                        try await launcher.run(
-                            spec, started: { work in await self.didLaunch(id, work) },
-                            output: { channel, bytes in await capture.append(bytes, from: channel) })
-                    }
-                    group.addTask {
-                        await self.enforceStops(id, requests: stopRequests); return nil
-                    }
-                    if let timeout = run.timeout.flatMap(Self.sleepable) {
-                        group.addTask {
-                            try await Task.sleep(for: .seconds(timeout))
-                            _ = try? await self.requestStop(id, grace: self.stopGrace(of: id), cause: .timeout(timeout))
-                            return nil
-                        }
-                    }
-                    if let idleTimeout {
-                        group.addTask {
-                            try await self.watchIdleness(id, capture: capture, limit: idleTimeout)
-                            return nil
-                        }
-                    }
-                    while let result = try await group.next() {
-                        if let result {
-                            group.cancelAll()
-                            return result
-                        }
-                    }
-                    return nil
-                }
-            } catch {
-                launchFailure = "\(error)"
-            }
-        }
-        if let launchFailure { await capture.note("errand: \(launchFailure)") }
-        capture.finish()
-        await written
-        await record(id, job: run.job, status: status, launchFailure: launchFailure)
-    }
-
-    /// Writes down that the run is about to be launched, before anything is launched: a daemon that dies
-    /// from here on finds the mark at its restart and records the run `Failed` instead of launching it a
-    /// second time. When the mark cannot be written the run is not launched at all; the reason is returned.
-    private func recordLaunchAttempt(_ id: Int64) async -> String? {
-        do {
-            try await store.updateRun(id: id, RunUpdate(startedAt: now()))
-            return nil
-        } catch {
-            logger.error("run \(id) not launched: its launch could not be recorded: \(error)")
-            return "not launched: the store could not record its launch (\(error))"
-        }
-    }
-
-    /// A stored timeout as something `Task.sleep` takes without trapping: runs stored by an older
-    /// version were not bounded by ``InputBounds``.
-    static func sleepable(_ seconds: Double) -> Double? {
-        seconds.isFinite && seconds > 0 ? min(seconds, InputBounds.maxTimeoutSeconds) : nil
-    }
-
-    /// What runs the run, and what it is told: the local program found in the run's PATH, or, for a
-    /// fan-out child, the command as it is with only Errand's variables (the host has its own environment).
-    private func launchPlan(
-        _ run: Run, environment: [String: String], remote: RemoteChild?
-    ) throws(ErrandError) -> (any ProcessLauncher, LaunchSpec) {
-        guard run.type != .remoteJob || remote != nil else {
-            throw .badRequest("run \(run.id) belongs to a fan-out whose host is not known to this daemon any more")
-        }
-        if let remote {
-            let told = environment.filter { $0.key.hasPrefix("ERRAND_") }
-            let spec = LaunchSpec(
-                executablePath: run.argv[0], arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: told,
-                workingDirectory: nil)
-            return (try remoteLaunchers.launcher(for: remote.host, keepRemote: remote.keepRemote), spec)
-        }
-        guard let path = ExecutableLookup.resolve(run.argv[0], path: environment["PATH"], workingDirectory: run.workingDirectory)
-        else { throw .badRequest("command not found: '\(run.argv[0])'") }
-        let spec = LaunchSpec(
-            executablePath: path, arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: environment,
-            workingDirectory: run.workingDirectory)
-        return (launcher, spec)
-    }
-
-    /// The run and its environment: kept from `start` when this daemon created it (no store read
-    /// on the hot path), else read back from the store (runs queued before a restart).
-    private func launchDetails(_ id: Int64) async throws -> (Run, [String: String])? {
-        if let known = created.removeValue(forKey: id) { return known }
-        guard let run = try await store.run(id: id), let environment = try await store.environment(runID: id) else {
-            return nil
-        }
-        return (run, environment)
-    }
-
-    /// The process exists: record it `Running` with its pid (needed to clean up after a crash).
-    private func didLaunch(_ id: Int64, _ work: any LaunchedWork) async {
-        active[id]?.work = work
-        var state = RunState.running
-        if active[id]?.stopCause != nil {
-            // A stop came while the process was being launched: the enforcer takes it from here (SIGTERM,
-            // then SIGKILL after the grace asked for).
-            active[id]?.requestStop.yield(active[id]?.pendingStopGrace ?? stopGrace(of: id))
-            state = .stopping
-        }
-        let startedAt = now()
-        active[id]?.state = state
-        active[id]?.startedAt = startedAt
-        do {
-            try await store.updateRun(id: id, RunUpdate(state: state, pid: work.localGroup?.id, startedAt: startedAt))
-        } catch {
-            logger.error("could not record start of run \(id): \(error)")
-        }
-        hub.publish(.state(runID: id, state: state))
-        for waiter in active[id]?.launched ?? [] { waiter.resume() }
-        active[id]?.launched = []
-    }
-
-    /// Stops the run once it has written nothing for `limit`.
-    private func watchIdleness(_ id: Int64, capture: OutputCapture, limit: Duration) async throws {
-        let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18
-        while true {
-            let quiet = now().timeIntervalSince(capture.lastActivity)
-            if quiet >= seconds {
-                _ = try? await requestStop(id, grace: stopGrace(of: id), cause: .idle(seconds))
-                return
-            }
-            try await Task.sleep(for: .seconds(min(seconds - quiet, 1) + 0.01))
         }
     }
 
     /// The grace a stop without a caller-given grace gets: the run's plan, else the daemon's default.
     func stopGrace(of id: Int64) -> Duration {
-        limits[id]?.stopGrace ?? configuration.stopGrace
-    }
-
-    /// On each stop request: the shutdown file (if the run has one), SIGTERM; SIGKILL when the grace
-    /// runs out. Cancelled when the run ends.
-    private func enforceStops(_ id: Int64, requests: AsyncStream<Duration>) async {
-        for await grace in requests {
-            if let path = active[id]?.shutdownFile {
-                let stamp = ISO8601DateFormatter().string(from: now()) + "\n"
-                _ = FileManager.default.createFile(atPath: path, contents: Data(stamp.utf8))
-            }
-            await active[id]?.work?.terminate(grace: grace)
-            do { try await Task.sleep(for: grace) } catch { return }
-            if let work = active[id]?.work {
-                logger.info("run \(id) did not stop within its grace; sending SIGKILL")
-                await work.forceKill()
-            }
-        }
-    }
-
-    /// Records the run's end, frees its slot, then tells everyone.
-    private func record(_ id: Int64, job: String?, status: ExitStatus?, launchFailure: String?) async {
-        let cause = active[id]?.stopCause
-        let transition: RunTransition
-        var reason: String?
-        if let cause {
-            transition = cause.finalTransition
-            reason = cause.reason
-        } else if let status {
-            (transition, reason) = status.outcome
-        } else {
-            transition = .fail
-            reason = launchFailure ?? "the run ended without an exit status"
-        }
-        do {
-            // A run whose launch failed never left NotStarted; the machine takes it from there.
-            let current = active[id]?.state ?? .running
-            let state = current.next(after: transition) ?? (transition == .confirmStop ? .stopped : .failed)
-            // From here a stop request records nothing (it would overwrite the final state).
-            active[id]?.state = state
-            let endedAt = now()
-            let startedAt = active[id]?.startedAt
-            try await store.updateRun(
-                id: id,
-                RunUpdate(
-                    state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: endedAt))
-            // The slot is free before anyone hears of the end, so a run started in reaction gets it.
-            finishBookkeeping(id)
-            hub.publish(.state(runID: id, state: state))
-            await ended(
-                RunEnd(
-                    id: id, job: job, state: state, exitCode: status?.exitCode, signal: status?.signal,
-                    startedAt: startedAt, endedAt: endedAt))
-        } catch {
-            logger.error("could not record the end of run \(id): \(error)")
-            finishBookkeeping(id)
-            childEnded(RunEnd(id: id, job: job, state: .failed, endedAt: now()))
-        }
+        tracked[id]?.stopGrace ?? configuration.stopGrace
     }
 
     /// Tells whoever follows run ends: a fan-out parent about its child, the job host about its runs.
@@ -524,112 +263,6 @@ public actor RunCoordinator: Service {
         childEnded(end)
         await endObserver?(end)
     }
-
-    func finishBookkeeping(_ id: Int64) {
-        if let entry = active.removeValue(forKey: id) {
-            entry.requestStop.finish()
-            for waiter in entry.launched { waiter.resume() }
-        }
-        limits.removeValue(forKey: id)
-        throttle.finished(id)
-        dispatch()
-    }
-
-    // MARK: - Stopping and removing
-
-    /// Stops a run: a queued run becomes `Stopped` at once; a running one gets SIGTERM (its whole
-    /// process group), then SIGKILL after `grace`. Returns once the run is finished.
-    public func stop(id: Int64, grace: Duration? = nil) async throws -> Run {
-        try await stop(id: id, grace: grace ?? stopGrace(of: id), cause: .user)
-    }
-
-    func stop(id: Int64, grace: Duration, cause: StopCause) async throws -> Run {
-        let finished = try await hub.waitFor(
-            runs: [id], timeout: grace + .seconds(5),
-            after: { try await self.requestStop(id, grace: grace, cause: cause) }
-        ) {
-            let run = try await self.existingRun(id)
-            return run.state.isFinished ? run : nil
-        }
-        // SIGKILL cannot be ignored, so only a process stuck in the kernel gets here unfinished.
-        if let finished { return finished }
-        return try await existingRun(id)
-    }
-
-    /// Asks a run to stop; false when it had already finished. Whether the run is running or queued
-    /// is decided before the first suspension, so a queued run cannot be launched unseen meanwhile.
-    @discardableResult
-    func requestStop(_ id: Int64, grace: Duration, cause: StopCause) async throws -> Bool {
-        if var entry = active[id] {
-            if entry.stopCause == nil { entry.stopCause = cause }
-            // Launching (no process yet): `didLaunch` sends the SIGTERM and records Stopping. Ending
-            // (its final state is being written): nothing to record.
-            let recordStopping = entry.state == .running
-            if recordStopping { entry.state = .stopping }
-            if entry.work == nil && fanOuts[id] == nil {
-                // Launching: there is nothing to signal yet; `didLaunch` hands the stop to the enforcer.
-                entry.pendingStopGrace = min(entry.pendingStopGrace ?? grace, grace)
-            } else {
-                entry.requestStop.yield(grace)
-            }
-            active[id] = entry
-            if recordStopping {
-                try await store.updateRun(id: id, RunUpdate(state: .stopping))
-                hub.publish(.state(runID: id, state: .stopping))
-            }
-            return true
-        }
-        if throttle.cancel(id) {
-            try await recordStoppedWhileQueued(id, cause: cause)
-            return true
-        }
-        return try await !existingRun(id).state.isFinished
-    }
-
-    /// A queued run was taken out of its queue: it ends `Stopped`. Whoever follows its end hears of it
-    /// even when the store cannot be written (a fan-out parent would wait for it forever).
-    func recordStoppedWhileQueued(_ id: Int64, cause: StopCause) async throws {
-        let known = created.removeValue(forKey: id)?.0
-        limits.removeValue(forKey: id)
-        let endedAt = now()
-        var failure: (any Error)?
-        do {
-            try await store.updateRun(id: id, RunUpdate(state: .stopped, reason: cause.reason, endedAt: endedAt))
-        } catch {
-            failure = error
-        }
-        hub.publish(.state(runID: id, state: .stopped))
-        var job = known?.job
-        if known == nil { job = (try? await store.run(id: id))?.job }
-        await ended(RunEnd(id: id, job: job, state: .stopped, endedAt: endedAt))
-        if let failure { throw failure }
-    }
-
-    /// Deletes a finished run and its output (a fan-out parent with its children). An unfinished run
-    /// is refused unless `force`, which stops it first.
-    public func remove(id: Int64, force: Bool) async throws {
-        let run = try await existingRun(id)
-        if !run.state.isFinished {
-            guard force else {
-                throw ErrandError.conflict(
-                    "run \(id) is \(run.state.rawValue); stop it first (errand stop \(id)) or remove it with --force")
-            }
-            let stopped = try await stop(id: id, grace: .seconds(2), cause: .user)
-            guard stopped.state.isFinished else {
-                throw ErrandError.conflict("run \(id) is still \(stopped.state.rawValue) after being stopped; try again shortly")
-            }
-        }
-        if run.isFanOutParent {
-            for child in try await store.runs(RunQuery(parent: id)) {
-                try await store.deleteRun(id: child.id)
-                hub.publish(.state(runID: child.id, state: nil))
-            }
-        }
-        try await store.deleteRun(id: id)
-        hub.publish(.state(runID: id, state: nil))
-    }
-
-    // MARK: - Reading
 
     func existingRun(_ id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
         guard let run = try await store.run(id: id, reader: reader) else { throw ErrandError.noSuchRun(id) }

@@ -241,7 +241,7 @@ struct RunCoordinatorTests {
     @Test("wait with any returns on the first finished run; a timeout returns not done")
     func waitAny() async throws {
         try await Fixture().serving { coordinator in
-            let slow = try await coordinator.start(request(["sleep", "10"]))
+            let slow = try await coordinator.start(request(["sleep", "600"]))
             let fast = try await coordinator.start(request(["true"]))
             let (done, _) = try await coordinator.wait(ids: [slow.id, fast.id], any: true, timeout: .seconds(10))
             #expect(done)
