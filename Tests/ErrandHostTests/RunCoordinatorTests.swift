@@ -3,6 +3,7 @@ import ErrandHost
 import ErrandRemote
 import ErrandRunner
 import ErrandStore
+import ErrandTestSupport
 import Foundation
 import Testing
 
@@ -16,7 +17,7 @@ struct RunCoordinatorTests {
 
         init(
             throttleLimit: Int = 4, path: String? = nil, launcher: any ProcessLauncher = SubprocessLauncher(),
-            remoteLaunchers: RemoteLaunchers = RemoteLaunchers()
+            remoteLaunchers: RemoteLaunchers = RemoteLaunchers(), clock: any HostClock = SystemClock()
         ) throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-host-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -25,7 +26,7 @@ struct RunCoordinatorTests {
             coordinator = RunCoordinator(
                 store: store, launcher: launcher,
                 configuration: HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2)),
-                remoteLaunchers: remoteLaunchers)
+                remoteLaunchers: remoteLaunchers, clock: clock)
         }
 
         /// Runs the coordinator's service for the duration of `body`.
@@ -125,24 +126,58 @@ struct RunCoordinatorTests {
         }
     }
 
-    @Test("a process that ignores SIGTERM is killed after the grace")
+    @Test("a process that ignores SIGTERM is killed when its grace has passed on the clock, not before")
     func sigkillAfterGrace() async throws {
-        try await Fixture().serving { coordinator in
+        let clock = ManualClock()
+        try await Fixture(clock: clock).serving { coordinator in
             let run = try await coordinator.start(request(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.1; done"]))
             _ = try await coordinator.output(id: run.id, after: 0, limit: 10, wait: .seconds(5))
-            let stopped = try await coordinator.stop(id: run.id, grace: .milliseconds(300))
+            async let stopping = coordinator.stop(id: run.id, grace: .seconds(30))
+            try await clock.waitForSleepers(1)  // the grace timer
+            clock.advance(by: .seconds(29))
+            #expect(try await coordinator.run(id: run.id).state == .stopping)
+            clock.advance(by: .seconds(1))
+            let stopped = try await stopping
             #expect(stopped.state == .stopped)
             #expect(stopped.signal == 9)
+            #expect(stopped.reason == "stopped on request")
         }
     }
 
-    @Test("a timeout stops the run and records it Failed with the reason")
+    @Test("a timeout stops the run when it passes on the clock and records it Failed with the reason")
     func timeout() async throws {
-        try await Fixture().serving { coordinator in
-            let run = try await coordinator.start(request(["sleep", "30"], timeout: 0.3))
+        let clock = ManualClock()
+        try await Fixture(clock: clock).serving { coordinator in
+            let run = try await coordinator.start(request(["sleep", "30"], timeout: 3600))
+            try await clock.waitForSleepers(1)  // the timeout
+            clock.advance(by: .seconds(3599))
+            #expect(try await coordinator.run(id: run.id).state == .running)
+            clock.advance(by: .seconds(1))
             let ended = try await finish(coordinator, run.id)
             #expect(ended.state == .failed)
-            #expect(ended.reason?.contains("timed out after 0.3 s") == true)
+            #expect(ended.signal == 15)
+            #expect(ended.reason == "timed out after 3600 s and was stopped")
+        }
+    }
+
+    @Test("a run that writes nothing for its idle limit is stopped and recorded Failed")
+    func idleTimeout() async throws {
+        let clock = ManualClock()
+        try await Fixture(clock: clock).serving { coordinator in
+            let plan = RunPlan(
+                run: NewRun(
+                    argv: ["sh", "-c", "echo ready; sleep 30"], workingDirectory: "/tmp", environment: Self.environment,
+                    instance: "test", createdAt: clock.now),
+                idleTimeout: .seconds(600))
+            let run = try #require(try await coordinator.start(plan))
+            _ = try await coordinator.output(id: run.id, after: 0, limit: 10, wait: .seconds(5))
+            try await clock.waitForSleepers(1)  // the idle watcher
+            clock.advance(by: .seconds(599))
+            #expect(try await coordinator.run(id: run.id).state == .running)
+            clock.advance(by: .seconds(1))
+            let ended = try await finish(coordinator, run.id)
+            #expect(ended.state == .failed)
+            #expect(ended.reason == "wrote no output for 600 s (idle_timeout) and was stopped")
         }
     }
 
