@@ -46,20 +46,43 @@ extension JobHost {
         } else if var supervision = supervisors[name] {
             supervision.phase = .stopping
             supervisors[name] = supervision
-            supervision.task?.cancel()
+            cancelSupervisor(name)
             try await stopActive(name, grace: job.settings.stoppingWaitTime(for: .continuous))
-            if let task = supervision.task { await task.value }
+            await supervisorExit(name)
             supervisors[name] = nil
         }
         return try await view(of: job)
     }
 
     func startSupervisor(_ name: String) {
-        guard supervisors[name]?.task == nil, !shuttingDown else { return }
+        guard supervisors[name]?.loop == nil, !shuttingDown else { return }
         var supervision = supervisors[name] ?? Supervision()
         supervision.phase = .starting
-        supervision.task = Task { await self.supervise(name) }
+        supervision.loop = SupervisorLoop()
         supervisors[name] = supervision
+        inBackground { await self.supervise(name) }
+    }
+
+    /// Asks the job's supervisor loop to end: at once when it is waiting out a backoff, else once its
+    /// run has ended.
+    func cancelSupervisor(_ name: String) {
+        supervisors[name]?.loop?.cancelled = true
+        endBackoff(name, slept: false)
+    }
+
+    /// Returns once the job's supervisor loop has ended.
+    func supervisorExit(_ name: String) async {
+        guard supervisors[name]?.loop != nil else { return }
+        await withCheckedContinuation { supervisors[name]?.loop?.exitWaiters.append($0) ?? $0.resume() }
+    }
+
+    private func supervisorCancelled(_ name: String) -> Bool {
+        supervisors[name]?.loop?.cancelled ?? true
+    }
+
+    private func supervisorEnded(_ name: String) {
+        for waiter in supervisors[name]?.loop?.exitWaiters ?? [] { waiter.resume() }
+        supervisors[name]?.loop = nil
     }
 
     /// Stops the job's run so that its supervisor starts it again at once (a new version or settings).
@@ -72,7 +95,7 @@ extension JobHost {
     /// The supervisor loop of one continuous job.
     func supervise(_ name: String) async {
         var first = true
-        while !Task.isCancelled, !shuttingDown, let job = jobs[name], job.kind == .continuous, job.record.enabled {
+        while !supervisorCancelled(name), !shuttingDown, let job = jobs[name], job.kind == .continuous, job.record.enabled {
             setPhase(name, .starting, nextAttempt: nil)
             let end: RunEnd
             do {
@@ -81,7 +104,7 @@ extension JobHost {
                         job, arguments: [], trigger: first ? .manual : .restart,
                         detail: first ? "continuous job started" : "restart after exit", tick: nil)
                 else { return }
-                if Task.isCancelled || jobs[name]?.record.enabled != true {
+                if supervisorCancelled(name) || jobs[name]?.record.enabled != true {
                     // Stopped or removed while this run was being started: it must not outlive that.
                     _ = try? await coordinator.stop(id: run.id, grace: job.settings.stoppingWaitTime(for: .continuous))
                 }
@@ -92,7 +115,7 @@ extension JobHost {
                 end = RunEnd(id: 0, job: name, state: .failed, endedAt: now())
             }
             first = false
-            guard !Task.isCancelled, !shuttingDown, let current = jobs[name], current.record.enabled else { break }
+            guard !supervisorCancelled(name), !shuttingDown, let current = jobs[name], current.record.enabled else { break }
             if supervisors[name]?.restartNow == true {
                 supervisors[name]?.restartNow = false
                 continue
@@ -101,20 +124,38 @@ extension JobHost {
             if restart == .never || (restart == .onFailure && end.state == .completed) {
                 logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restart policy \(restart.rawValue): not restarted")
                 setPhase(name, .stopped, nextAttempt: nil)
-                supervisors[name]?.task = nil
-                return
+                return supervisorEnded(name)
             }
             let uptime = end.endedAt.timeIntervalSince(end.startedAt ?? end.endedAt)
             guard var supervision = supervisors[name] else { break }
-            let delay = supervision.backoff.delay(afterUptime: .milliseconds(Int64(uptime * 1000)))
+            let delay = supervision.backoff.delay(afterUptime: .seconds(max(0, min(uptime, 86_400 * 365))))
             supervision.phase = .pendingRestart
             supervision.nextAttemptAt = now().addingTimeInterval(Self.seconds(delay))
             supervisors[name] = supervision
             logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restarting in \(delay)")
-            do { try await Task.sleep(for: delay) } catch { break }
+            guard await backOff(name, delay) else { break }
         }
         if supervisors[name] != nil { setPhase(name, .stopped, nextAttempt: nil) }
-        supervisors[name]?.task = nil
+        supervisorEnded(name)
+    }
+
+    /// Waits out a restart backoff on the clock; false when the supervisor was cancelled first.
+    private func backOff(_ name: String, _ delay: Duration) async -> Bool {
+        guard supervisors[name]?.loop != nil else { return false }
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await self.clock.sleep(for: delay) } catch { return }
+                await self.endBackoff(name, slept: true)
+            }
+            let slept = await withCheckedContinuation { supervisors[name]?.loop?.backoff = $0 }
+            group.cancelAll()
+            return slept
+        }
+    }
+
+    private func endBackoff(_ name: String, slept: Bool) {
+        supervisors[name]?.loop?.backoff?.resume(returning: slept)
+        supervisors[name]?.loop?.backoff = nil
     }
 
     private func setPhase(_ name: String, _ phase: Supervision.Phase, nextAttempt: Date?) {
@@ -142,4 +183,13 @@ extension JobHost {
             }
         }
     }
+}
+
+/// How the job host reaches a supervisor loop that runs as a child task of its service: a flag it
+/// checks, its backoff to cut short, and who waits for it to end.
+struct SupervisorLoop {
+    var cancelled = false
+    /// The backoff being waited out: resumed with true when it has passed, false when cancelled.
+    var backoff: CheckedContinuation<Bool, Never>?
+    var exitWaiters: [CheckedContinuation<Void, Never>] = []
 }

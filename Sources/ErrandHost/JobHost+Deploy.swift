@@ -139,7 +139,7 @@ extension JobHost {
     /// continuous job on its new version, plan the new schedule.
     func switchOver(from previous: DeployedJob?, to job: DeployedJob) async {
         if previous?.kind == .continuous && job.kind != .continuous {
-            supervisors[job.name]?.task?.cancel()
+            cancelSupervisor(job.name)
             supervisors[job.name] = nil
             try? await stopActive(job.name, grace: previous!.settings.stoppingWaitTime(for: .continuous))
         }
@@ -147,7 +147,7 @@ extension JobHost {
             agenda.remove(job.name)
             agendaDidChange()
         }
-        if job.kind == .continuous, previous?.kind == .continuous, supervisors[job.name]?.task != nil {
+        if job.kind == .continuous, previous?.kind == .continuous, supervisors[job.name]?.loop != nil {
             await restartContinuous(job.name)
         } else {
             await activate(job, catchUp: false)

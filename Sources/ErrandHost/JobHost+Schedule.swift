@@ -27,7 +27,7 @@ extension JobHost {
         }
         if catchUp {
             // In a task: runs start only once the coordinator serves, which may be after loading.
-            Task { await self.applyMissedPolicy(job, schedule, since: since, now: time) }
+            inBackground { [since] in await self.applyMissedPolicy(job, schedule, since: since, now: time) }
         }
         if let next = schedule.next(after: max(since, time), in: job.timeZone) {
             agenda.set(job.name, due: next)
@@ -114,7 +114,7 @@ extension JobHost {
     // MARK: - The loop
 
     /// Sleeps until the earliest tick (or a change of the agenda), fires every due tick and plans the
-    /// job's following one. Ticks are fired in their own tasks, so a slow start never delays others.
+    /// job's following one. Ticks are fired in tasks of their own, so a slow start never delays others.
     func schedulerLoop() async {
         var lastHousekeeping = now()
         while !shuttingDown {
@@ -123,11 +123,11 @@ extension JobHost {
             for entry in agenda.takeDue(now: time) {
                 guard let job = jobs[entry.job], let schedule = job.settings.schedule?.schedule else { continue }
                 if let next = schedule.next(after: entry.due, in: job.timeZone) { agenda.set(entry.job, due: next) }
-                Task { await self.fire(entry.job, due: entry.due) }
+                inBackground { await self.fire(entry.job, due: entry.due) }
             }
             if time.timeIntervalSince(lastHousekeeping) >= Self.housekeepingInterval {
                 lastHousekeeping = time
-                Task { await self.housekeeping() }
+                inBackground { await self.housekeeping() }
             }
         }
     }
@@ -141,18 +141,21 @@ extension JobHost {
         await rotateContinuousOutput()
     }
 
-    /// Returns at `due` (at most a minute from now), or earlier when the agenda changes.
+    /// Returns at `due` on the clock (at most a minute from now), or earlier when the agenda changes.
     private func sleep(until due: Date?) async {
-        let seconds = min(due.map { $0.timeIntervalSince(now()) } ?? Self.housekeepingInterval, Self.housekeepingInterval)
-        guard seconds > 0, !shuttingDown else { return }
+        let time = now()
+        let deadline = min(due ?? time.addingTimeInterval(Self.housekeepingInterval), time.addingTimeInterval(Self.housekeepingInterval))
+        guard deadline > time, !shuttingDown else { return }
         sleepGeneration += 1
         let generation = sleepGeneration
-        let timer = Task {
-            try? await Task.sleep(for: .seconds(seconds), tolerance: .milliseconds(1))
-            self.wake(generation)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await self.clock.sleep(until: deadline) } catch { return }
+                await self.wake(generation)
+            }
+            await withCheckedContinuation { wakeUp = $0 }
+            group.cancelAll()
         }
-        await withCheckedContinuation { wakeUp = $0 }
-        timer.cancel()
     }
 
     /// Ends the current sleep (only the one of `generation`, when given: a late timer never cuts a

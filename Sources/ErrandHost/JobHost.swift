@@ -25,7 +25,8 @@ public actor JobHost: Service {
         var phase = Phase.starting
         var nextAttemptAt: Date?
         var backoff = RestartBackoff()
-        var task: Task<Void, Never>?
+        /// Its supervisor loop, while one runs.
+        var loop: SupervisorLoop?
         /// The run was stopped to be replaced (new version or settings): start again without backoff.
         var restartNow = false
     }
@@ -58,6 +59,10 @@ public actor JobHost: Service {
     var wakeUp: CheckedContinuation<Void, Never>?
     var sleepGeneration = 0
     var shuttingDown = false
+    /// Work started in the background (ticks, catch-up, retries, housekeeping, supervisors): each
+    /// becomes a child task of ``run()``, so none outlives the service.
+    private let backgroundWork: AsyncStream<@Sendable () async -> Void>
+    private let backgroundQueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
     public init(
         coordinator: RunCoordinator, configuration: JobHostConfiguration, clock: any HostClock = SystemClock(),
@@ -70,6 +75,7 @@ public actor JobHost: Service {
         self.clock = clock
         self.now = { clock.now }
         self.logger = logger
+        (backgroundWork, backgroundQueue) = AsyncStream.makeStream()
     }
 
     /// Where request bodies are written while they arrive (inside the data dir, beside the packages).
@@ -124,22 +130,36 @@ public actor JobHost: Service {
 
     // MARK: - Service
 
-    /// The scheduler loop, until graceful shutdown (or cancellation).
+    /// The scheduler loop and every piece of background work, as child tasks, until graceful shutdown
+    /// (or cancellation). It returns without waiting for runs to end: the coordinator stops them after.
     public func run() async throws {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                await self.schedulerLoop()
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.schedulerLoop() }
+                    for await work in backgroundWork { group.addTask { await work() } }
+                    group.cancelAll()  // shut down: backoffs and delays end now
+                }
             } onGracefulShutdown: {
-                Task { await self.shutDown() }
+                Task { await self.shutDown() }  // The handler is synchronous.
             }
         } onCancel: {
             Task { await self.shutDown() }
         }
     }
 
+    /// Starts `work` as a child task of ``run()`` (once it runs, when called before).
+    func inBackground(_ work: @escaping @Sendable () async -> Void) {
+        backgroundQueue.yield(work)
+    }
+
     private func shutDown() {
         shuttingDown = true
-        for (_, supervision) in supervisors { supervision.task?.cancel() }
+        for name in supervisors.keys { cancelSupervisor(name) }
+        // Supervisors waiting for their run's end are released now: the runs end after the job host.
+        for (id, waiter) in endWaiters { waiter.resume(returning: RunEnd(id: id, job: nil, state: .stopped, endedAt: now())) }
+        endWaiters = [:]
+        backgroundQueue.finish()
         wake()
     }
 
@@ -367,8 +387,8 @@ public actor JobHost: Service {
         let arguments = Array(run.argv.dropFirst(job.record.entryPoint.count))
         let name = job.name
         logger.info("run \(run.id) of '\(name)' failed; retry \(retry) of \(job.settings.retries.count) in \(delay)")
-        Task {
-            try? await Task.sleep(for: delay)
+        inBackground {
+            do { try await self.clock.sleep(for: delay) } catch { return }
             await self.startRetry(name, arguments: arguments, of: run)
         }
     }
@@ -415,7 +435,7 @@ public actor JobHost: Service {
         if job.kind == .continuous, var supervision = supervisors[name] {
             supervision.phase = .stopping
             supervisors[name] = supervision
-            supervision.task?.cancel()
+            cancelSupervisor(name)
         }
         jobs[name] = nil
         agenda.remove(name)

@@ -16,12 +16,12 @@ struct JobHostTests {
         let coordinator: RunCoordinator
         let jobs: JobHost
 
-        init(directory: URL? = nil, clockOffset: TimeInterval = 0) throws {
+        init(directory: URL? = nil, clockOffset: TimeInterval = 0, clock: (any HostClock)? = nil) throws {
             self.directory =
                 directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("errand-jobs-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
             store = try SQLiteStore(path: self.directory.appendingPathComponent("errand.sqlite").path)
-            let clock = ShiftedClock(offset: clockOffset)
+            let clock = clock ?? ShiftedClock(offset: clockOffset)
             coordinator = RunCoordinator(
                 store: store, configuration: HostConfiguration(instanceName: "test", stopGrace: .seconds(2)), clock: clock)
             var configuration = JobHostConfiguration(dataDirectory: self.directory)
@@ -140,28 +140,33 @@ struct JobHostTests {
         }
     }
 
-    @Test("a continuous job that keeps exiting is restarted with growing backoff and stopped gracefully")
+    @Test("a continuous job that keeps exiting is restarted after a backoff that doubles on the clock")
     func continuousSupervision() async throws {
-        let fixture = try Fixture()
+        let clock = ManualClock()
+        let fixture = try Fixture(clock: clock)
         try await fixture.serving { jobs in
             _ = try await jobs.deploy(
                 DeployRequest(name: "flaky", source: try fixture.package("echo up; exit 3"), continuous: true))
-            #expect(try await eventually { try await jobs.job(named: "flaky").restarts >= 4 })
-            let view = try await jobs.job(named: "flaky")
-            #expect(["PendingRestart", "Starting", "Running"].contains(view.status))
-            let runs = try await jobs.history("flaky").reversed().map { $0 }
-            #expect(runs.count >= 4)
-            #expect(runs.allSatisfy { $0.state == .failed && $0.exitCode == 3 })
-            #expect(runs.dropFirst().allSatisfy { $0.trigger == .restart })
-            // Gaps grow: ~0.1 s, 0.2 s, 0.4 s between an end and the next start.
-            let gaps = zip(runs, runs.dropFirst()).compactMap { previous, next in
-                next.startedAt.flatMap { start in previous.endedAt.map { start.timeIntervalSince($0) } }
+            for (restart, backoff) in [0.1, 0.2, 0.4, 0.8, 1.6].enumerated() {
+                // The scheduler's sleep and the supervisor's backoff.
+                try await clock.waitForSleepers(2)
+                let view = try await jobs.job(named: "flaky")
+                #expect(view.status == "PendingRestart")
+                #expect(view.restarts == restart + 1)
+                let runs = try await jobs.history("flaky")
+                #expect(runs.count == restart + 1)
+                let ended = try #require(runs.first?.endedAt)
+                #expect(abs(try #require(view.nextAttemptAt).timeIntervalSince(ended) - backoff) < 0.001)
+                clock.advance(by: .seconds(backoff - 0.01))
+                #expect(try await jobs.history("flaky").count == restart + 1)  // not yet
+                clock.advance(by: .milliseconds(10))
+                #expect(try await eventually { try await jobs.history("flaky").count == restart + 2 })
             }
-            // Each wait is at least the backoff's delay: 0.1 s, 0.2 s, 0.4 s… (upper bounds depend on the machine's load).
-            #expect(gaps.count >= 3)
-            for (index, gap) in gaps.prefix(4).enumerated() {
-                #expect(gap >= 0.095 * Double(1 << index), "gaps \(gaps)")
-            }
+            let runs = try await jobs.history("flaky")
+            #expect(runs.allSatisfy { $0.state == .failed && $0.exitCode == 3 || !$0.state.isFinished })
+            // Newest first: every run after the first is a restart.
+            #expect(runs.dropLast().allSatisfy { $0.trigger == .restart })
+            #expect(runs.last?.trigger == .manual)
         }
     }
 
