@@ -208,30 +208,47 @@ struct JobHostTests {
         }
     }
 
-    @Test("a schedule fires every second on time; with overlap skip, ticks during a long run are recorded as skipped")
+    @Test("a schedule fires once at each due time on the clock; with overlap skip, ticks during a long run are recorded skipped")
     func scheduled() async throws {
-        let fixture = try Fixture()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)  // an even second
+        let clock = ManualClock(now: start)
+        let fixture = try Fixture(clock: clock)
         try await fixture.serving { jobs in
+            let every2s = "*/2 * * * * *"
             _ = try await jobs.deploy(
-                DeployRequest(
-                    name: "tick", source: try fixture.package("echo tick"), continuous: false, schedule: "* * * * * *"))
+                DeployRequest(name: "tick", source: try fixture.package("echo tick"), continuous: false, schedule: every2s))
+            _ = try await jobs.deploy(
+                DeployRequest(name: "long", source: try fixture.package("sleep 600"), continuous: false, schedule: every2s))
             let view = try await jobs.job(named: "tick")
-            #expect(view.kind == "scheduled" && view.nextRuns.count == 5)
-            // Under a loaded machine a tick may find the previous run still going (then it is skipped), so
-            // the check is that runs complete, not that the first three did.
-            #expect(try await eventually { try await jobs.history("tick").count >= 3 })
-            #expect(try await eventually { try await jobs.history("tick").contains { $0.state == .completed } })
-            let runs = try await jobs.history("tick")
-            #expect(runs.allSatisfy { $0.trigger == .schedule && $0.triggerDetail == "schedule * * * * * *" })
-            // Punctuality is measured by the benchmarks (docs/benchmarks.md, schedules), not asserted here.
+            #expect(view.kind == "scheduled")
+            #expect(view.nextRuns == (1...5).map { start.addingTimeInterval(2 * Double($0)) })
 
-            _ = try await jobs.deploy(
-                DeployRequest(
-                    name: "long", source: try fixture.package("sleep 2.5"), continuous: false, schedule: "* * * * * *"))
-            #expect(try await eventually { try await jobs.history("long").contains { $0.reason?.hasPrefix("skipped") == true } })
-            let skipped = try await jobs.history("long").filter { $0.reason?.hasPrefix("skipped") == true }
+            // A minute of ticks, one clock step at a time.
+            let dues = (1...30).map { start.addingTimeInterval(2 * Double($0)) }
+            for (index, due) in dues.enumerated() {
+                try await clock.waitForSleepers(1)  // the scheduler, asleep until the next tick
+                clock.advance(to: due.addingTimeInterval(-0.001))
+                #expect(try await jobs.history("tick").count == index)  // not before its time
+                clock.advance(to: due)
+                #expect(
+                    try await eventually {
+                        let ticks = try await jobs.history("tick")
+                        let long = try await jobs.history("long")
+                        return ticks.count == index + 1 && ticks.allSatisfy(\.state.isFinished) && long.count == index + 1
+                    })
+            }
+            let ticks = try await jobs.history("tick", limit: 100)
+            #expect(ticks.map(\.createdAt).sorted() == dues)  // each at its due time, none missed or doubled
+            #expect(ticks.allSatisfy { $0.trigger == .schedule && $0.triggerDetail == "schedule \(every2s)" })
+            #expect(ticks.allSatisfy { $0.state == .completed })
+
+            let long = try await jobs.history("long", limit: 100)
+            let ran = try #require(long.last)
+            #expect(ran.startedAt != nil && !ran.state.isFinished)
+            let skipped = long.dropLast()
+            #expect(skipped.count == 29)
             #expect(skipped.allSatisfy { $0.state == .stopped && $0.startedAt == nil })
-            #expect(skipped[0].reason?.contains("was still running (overlap: skip)") == true)
+            #expect(skipped.allSatisfy { $0.reason == "skipped: run \(ran.id) was still running (overlap: skip)" })
             _ = try await jobs.disable("long")
             _ = try await jobs.disable("tick")
             try await jobs.remove("long", force: true)
