@@ -108,7 +108,7 @@ extension JobHost {
             guard var supervision = supervisors[name] else { break }
             let delay = supervision.backoff.delay(afterUptime: .milliseconds(Int64(uptime * 1000)))
             supervision.phase = .pendingRestart
-            supervision.nextAttemptAt = now().addingTimeInterval(Self.seconds(delay))
+            supervision.nextAttemptAt = now().addingTimeInterval(delay.seconds)
             supervisors[name] = supervision
             logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restarting in \(delay)")
             do { try await Task.sleep(for: delay) } catch { break }
