@@ -179,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "ErrandRemoteTests", dependencies: ["ErrandCore", "ErrandRunner", "ErrandRemote"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ErrandDaemonTests", dependencies: ["ErrandCore", "ErrandDaemon", "ErrandHost", "ErrandServer"], swiftSettings: swiftSettings),
+            name: "ErrandDaemonTests", dependencies: ["ErrandCore", "ErrandDaemon", "ErrandHost", "ErrandServer"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),

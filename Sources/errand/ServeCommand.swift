@@ -27,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("A JSON file of settings (default: $ERRAND_CONFIG, else DATA_DIR/errand.json if it exists).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp("A JSON file of settings (default: $ERRAND_CONFIG, else DATA_DIR/errand.json if it exists).", valueName: "FILE"))
     var config: String?
 
     @Option(help: ArgumentHelp("Address to listen on (default: $ERRAND_LISTEN, else 127.0.0.1:7420).", valueName: "HOST:PORT"))

@@ -32,7 +32,9 @@ struct ConfigurationTests {
             file: #"{"listen": "127.0.0.1:9001", "throttleLimit": 3, "historySize": 7, "headerTimeout": 2.5, "requireTokens": true}"#)
         let configuration = try await DaemonConfiguration.load(
             commandLine: [.listen: "127.0.0.1:9003"],
-            environment: ["ERRAND_DATA_DIR": directory, "ERRAND_LISTEN": "127.0.0.1:9002", "ERRAND_THROTTLE_LIMIT": "5", "ERRAND_HISTORY_SIZE": ""])
+            environment: [
+                "ERRAND_DATA_DIR": directory, "ERRAND_LISTEN": "127.0.0.1:9002", "ERRAND_THROTTLE_LIMIT": "5", "ERRAND_HISTORY_SIZE": "",
+            ])
         #expect(configuration.listenPort == 9003)
         #expect(configuration.host.throttleLimit == 5)
         #expect(configuration.historySize == 7, "an empty variable counts as unset")
