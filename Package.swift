@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // Pure value types and logic: no I/O.
@@ -51,7 +52,7 @@ let package = Package(
         // Running on other hosts: another Errand daemon through its API, any host through the system's ssh.
         .target(
             name: "ErrandRemote",
-            dependencies: ["ErrandCore", "ErrandRunner", "ErrandClient"],
+            dependencies: ["ErrandCore", "ErrandRunner"],
             swiftSettings: swiftSettings
         ),
         // The daemon's brain: dispatch, throttling, supervision, fan-out, recovery.
@@ -64,11 +65,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // API tokens: hashed secrets, issuing and checking them, signed-in dashboard browsers.
+        .target(
+            name: "ErrandTokens",
+            dependencies: ["ErrandCore", "ErrandStore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: /api/v1, health, OpenAPI document, SSE.
         .target(
             name: "ErrandServer",
             dependencies: [
-                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandJobs",
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandJobs", "ErrandTokens",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -83,7 +90,7 @@ let package = Package(
         .target(
             name: "ErrandDashboard",
             dependencies: [
-                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule", "ErrandJobs", "ErrandServer",
+                "ErrandCore", "ErrandHost", "ErrandStore", "ErrandSchedule", "ErrandJobs", "ErrandTokens",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -112,21 +119,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The executable: argument parsing and output formatting only.
-        .executableTarget(
-            name: "errand",
+        // The composition root: one typed configuration (options > environment > file > defaults) builds
+        // the store, the host, the HTTP router (API + dashboard) and the service group `errand serve` runs.
+        .target(
+            name: "ErrandDaemon",
             dependencies: [
-                "ErrandCore", "ErrandSchedule", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandClient", "ErrandJobs",
-                "ErrandDashboard",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs", "ErrandTokens",
+                "ErrandServer", "ErrandDashboard", "ErrandClient",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The executable: argument parsing and output formatting only.
+        .executableTarget(
+            name: "errand",
+            dependencies: [
+                "ErrandCore", "ErrandSchedule", "ErrandClient", "ErrandJobs", "ErrandDaemon", "ErrandTokens",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -161,12 +179,17 @@ let package = Package(
         .testTarget(
             name: "ErrandRemoteTests", dependencies: ["ErrandCore", "ErrandRunner", "ErrandRemote"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "ErrandDaemonTests", dependencies: ["ErrandCore", "ErrandDaemon", "ErrandHost", "ErrandServer"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
             dependencies: [
                 "ErrandCore", "ErrandStore", "ErrandRunner", "ErrandRemote", "ErrandHost", "ErrandJobs", "ErrandTestSupport",
+                // Reaching daemon hosts of a fan-out goes through the HTTP client, as in the daemon.
+                "ErrandClient",
                 // A trigger in the real SQLite file stands in for a store that fails one write.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -175,7 +198,8 @@ let package = Package(
         .testTarget(
             name: "ErrandServerTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs", "ErrandTestSupport",
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandJobs", "ErrandTestSupport", "ErrandTokens",
+                "ErrandDaemon",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -186,7 +210,8 @@ let package = Package(
         .testTarget(
             name: "ErrandDashboardTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandDashboard", "ErrandJobs",
+                "ErrandCore", "ErrandStore", "ErrandHost", "ErrandServer", "ErrandDashboard", "ErrandJobs", "ErrandTokens",
+                "ErrandDaemon",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

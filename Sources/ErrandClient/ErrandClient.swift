@@ -242,19 +242,12 @@ public struct ErrandClient: Sendable {
             .DELETE, try Self.jobPath(name), query: force ? [("force", "true")] : [], timeout: .hours(2))
     }
 
-    /// The job's path. Names are checked here too, so a slash or a dot can never reach another route.
+    /// The job's path. Names are checked here too (the daemon's rule, ``Names``), so a slash or a dot can never
+    /// reach another route.
     static func jobPath(_ name: String) throws -> String {
-        guard let first = name.unicodeScalars.first, Self.jobNameFirst.contains(first),
-            name.unicodeScalars.allSatisfy({ Self.jobNameRest.contains($0) })
-        else {
-            throw ErrandError.badRequest(
-                "invalid job name '\(name)': use letters, digits, '-' and '_', starting with a letter or digit")
-        }
+        try Names.validate(name, what: "job name")
         return "/api/v1/jobs/" + name
     }
-
-    private static let jobNameFirst = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-    private static let jobNameRest = jobNameFirst.union(CharacterSet(charactersIn: "-_"))
 
     // MARK: - Transport
 
@@ -431,5 +424,13 @@ struct FileChunks: AsyncSequence, Sendable {
             }
             return ByteBuffer(bytes: data)
         }
+    }
+}
+
+/// The client is how one daemon reaches another in a fan-out.
+extension ErrandClient: RemoteDaemon {
+    /// Makes a client per fan-out host: the connector the composition root gives the host.
+    public static let connector: RemoteDaemonConnector = { url, token, caCertificates in
+        ErrandClient(baseURL: url, token: token, caCertificates: caCertificates)
     }
 }

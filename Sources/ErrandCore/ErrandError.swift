@@ -13,6 +13,21 @@ public struct ErrandError: Error, Sendable, Equatable, CustomStringConvertible, 
         case unavailable = "unavailable"
         case unreachable = "unreachable"
         case `internal` = "internal"
+
+        /// The HTTP status of an error with this code: one table for the API's JSON errors, the dashboard's
+        /// error pages and the client reading either.
+        public var httpStatus: Int {
+            switch self {
+            case .badRequest: 400
+            case .notFound: 404
+            case .conflict: 409
+            case .tooLarge: 413
+            case .unauthorized: 401
+            case .forbidden: 403
+            case .unavailable, .unreachable: 503
+            case .internal: 500
+            }
+        }
     }
 
     public var code: Code

@@ -7,12 +7,3 @@ public enum RunType: String, Codable, Sendable, CaseIterable {
     /// Work on another host.
     case remoteJob = "RemoteJob"
 }
-
-/// Why a run exists. Kept on every run so that retries, schedules and fan-out need no schema change.
-public enum TriggerKind: String, Codable, Sendable {
-    case manual
-    case api
-    case schedule
-    case retry
-    case restart
-}

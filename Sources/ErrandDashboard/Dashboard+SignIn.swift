@@ -1,5 +1,5 @@
 import ErrandCore
-import ErrandServer
+import ErrandTokens
 import Foundation
 import HTTPTypes
 import Hummingbird

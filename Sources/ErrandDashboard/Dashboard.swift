@@ -1,6 +1,5 @@
 import ErrandCore
 import ErrandHost
-import ErrandServer
 import ErrandStore
 import Foundation
 import HTTPTypes
@@ -165,7 +164,7 @@ public struct Dashboard: Sendable {
     }
 
     func errorPage(_ error: ErrandError, status: HTTPResponse.Status? = nil, title: String? = nil) -> Response {
-        let status = status ?? HTTPResponse.Status(error.code)
+        let status = status ?? HTTPResponse.Status(code: error.code.httpStatus)
         let model = ErrorPage(
             chrome: chrome(title ?? "Error", .runs), heading: title ?? "\(status.code) \(status.reasonPhrase)", message: error.message)
         let text = (try? assets.render(model, template: "error")) ?? "<!doctype html><title>Error</title><p>\(status.code)"

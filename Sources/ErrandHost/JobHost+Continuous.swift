@@ -130,7 +130,7 @@ extension JobHost {
             guard var supervision = supervisors[name] else { break }
             let delay = supervision.backoff.delay(afterUptime: .seconds(max(0, min(uptime, 86_400 * 365))))
             supervision.phase = .pendingRestart
-            supervision.nextAttemptAt = now().addingTimeInterval(Self.seconds(delay))
+            supervision.nextAttemptAt = now().addingTimeInterval(delay.seconds)
             supervisors[name] = supervision
             logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restarting in \(delay)")
             guard await backOff(name, delay) else { break }

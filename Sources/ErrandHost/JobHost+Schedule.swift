@@ -52,7 +52,7 @@ extension JobHost {
                 job, due: latest,
                 reason: "skipped: due at \(stamp) while the daemon was not running (missed: skip)")
         case .once:
-            if time.timeIntervalSince(latest) <= Self.seconds(MissedPolicy.catchUpWindow) {
+            if time.timeIntervalSince(latest) <= MissedPolicy.catchUpWindow.seconds {
                 logger.info("job '\(job.name)': running the tick missed at \(stamp) (missed: once)")
                 await fire(job.name, due: latest, catchingUp: true)
             } else {

@@ -346,15 +346,11 @@ public actor JobHost: Service {
             run: NewRun(
                 name: job.name, argv: job.record.entryPoint + arguments, workingDirectory: workingDirectory.path,
                 environment: environment, throttleGroup: "job:" + job.name,
-                timeout: settings.timeout.map(Self.seconds), instance: coordinator.configuration.instanceName,
+                timeout: settings.timeout.map(\.seconds), instance: coordinator.configuration.instanceName,
                 createdAt: now(), job: job.name),
             throttleLimit: settings.overlap == .allow && job.kind != .continuous ? 1_000_000 : 1,
             stopGrace: settings.stoppingWaitTime(for: job.kind), idleTimeout: settings.idleTimeout)
         return (plan, leftovers)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     // MARK: - Runs ending

@@ -60,9 +60,4 @@ public enum DurationText {
 
     /// Well inside `Int64.max` milliseconds (about 9.2e15 s), so the conversion above cannot trap.
     static let maxSeconds: Double = 9e15
-
-    /// Seconds of a duration as a `Double`, for messages and JSON.
-    public static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

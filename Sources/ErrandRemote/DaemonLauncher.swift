@@ -1,4 +1,3 @@
-import ErrandClient
 import ErrandCore
 import ErrandRunner
 import Foundation
@@ -10,6 +9,7 @@ struct DaemonLauncher: ProcessLauncher {
     let host: FanOutHost
     let url: String
     let keepRemote: Bool
+    let connect: RemoteDaemonConnector
     /// A failed poll is tried again this many times before the child is given up as unreachable.
     static let pollRetries = 5
 
@@ -18,7 +18,7 @@ struct DaemonLauncher: ProcessLauncher {
         started: @Sendable (any LaunchedWork) async -> Void,
         output: @escaping @Sendable (OutputChannel, [UInt8]) async -> Void
     ) async throws(LaunchError) -> ExitStatus {
-        let client = ErrandClient(baseURL: url, token: host.token, caCertificates: host.caCertificates)
+        let client = connect(url, host.token, host.caCertificates)
         let remote: Run
         do {
             // Named as the fan-out is (so the run is recognisable there), in the host's own environment.
@@ -43,7 +43,7 @@ struct DaemonLauncher: ProcessLauncher {
 
     /// Copies output (or, keeping it remote, waits) until the remote run has finished.
     private func follow(
-        _ id: Int64, client: ErrandClient, output: @Sendable (OutputChannel, [UInt8]) async -> Void
+        _ id: Int64, client: any RemoteDaemon, output: @Sendable (OutputChannel, [UInt8]) async -> Void
     ) async throws(LaunchError) -> Run {
         var after: Int64 = 0
         var failures = 0
@@ -90,15 +90,14 @@ struct DaemonLauncher: ProcessLauncher {
 
 /// A run on another daemon: stopping it is that daemon's stop, with its own grace and SIGKILL.
 struct RemoteRun: LaunchedWork {
-    let client: ErrandClient
+    let client: any RemoteDaemon
     let id: Int64
 
     var localGroup: ProcessGroup? { nil }
 
     func terminate(grace: Duration) async {
         // The remote stop answers once the run has stopped; the coordinator does not wait for it here.
-        let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
-        Task { [client, id] in _ = try? await client.stop(id: id, grace: seconds) }
+        Task { [client, id] in _ = try? await client.stop(id: id, grace: grace.seconds) }
     }
 
     func forceKill() async {

@@ -75,18 +75,8 @@ extension ErrandError {
 }
 
 extension HTTPResponse.Status {
-    /// The status of an error code: one table for the API's JSON errors and the dashboard's error pages.
-    public init(_ code: ErrandError.Code) {
-        self =
-            switch code {
-            case .badRequest: .badRequest
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .tooLarge: .contentTooLarge
-            case .unauthorized: .unauthorized
-            case .forbidden: .forbidden
-            case .unavailable, .unreachable: .serviceUnavailable
-            case .internal: .internalServerError
-            }
+    /// The status of an error code (``ErrandError/Code/httpStatus``, the table the dashboard shares).
+    init(_ code: ErrandError.Code) {
+        self.init(code: code.httpStatus)
     }
 }

@@ -1,5 +1,6 @@
 import ErrandCore
 import ErrandStore
+import ErrandTokens
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,6 +1,7 @@
 import ErrandCore
 import ErrandHost
 import ErrandStore
+import ErrandTokens
 import Foundation
 import HTTPTypes
 import Hummingbird

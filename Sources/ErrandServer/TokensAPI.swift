@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandTokens
 import Hummingbird
 
 /// `/api/v1/tokens`: create (the answer holds the secret, once), list, revoke. Admins only (``AccessPolicy``).

@@ -195,7 +195,7 @@ extension JobTriggerCommand {
     func nextAttempt(after failed: Run, first: Run, _ connection: ErrandClient) async throws -> Run? {
         let policy = JobSettings(object: try await connection.job(job.name).settings).retries
         guard let delay = policy.delay(beforeRetry: failed.attempt) else { return nil }
-        let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+        let seconds = delay.seconds
         let wait = seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
         Terminal.error(
             "run \(failed.id) of '\(job.name)' \(JobText.outcome(of: failed)); retry \(failed.attempt) of \(policy.count) in \(wait)")

@@ -36,7 +36,7 @@ struct SessionCommand: AsyncParsableCommand {
         guard let duration = DurationText.parse(text) else {
             throw ErrandError.badRequest("\(option) wants a duration like 90s, 30m, 2h or 1d, got '\(text)'")
         }
-        let seconds = DurationText.seconds(duration)
+        let seconds = duration.seconds
         do {
             try Sessions.validateIdleTimeout(seconds)
         } catch {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import ErrandClient
 import ErrandCore
-import ErrandServer
-import ErrandStore
+import ErrandDaemon
+import ErrandTokens
 import Foundation
 
 /// `errand token create|list|revoke`: API tokens of a daemon.
@@ -25,15 +25,9 @@ struct TokenTarget: ParsableArguments {
     @Option(help: ArgumentHelp("Act on this data dir's database directly instead of through the API.", valueName: "DIR"))
     var dataDir: String?
 
-    /// The authority over the data dir's store, or nil to go through the API.
+    /// The authority over the data dir's tokens (through the composition root), or nil to go through the API.
     func localAuthority() throws -> TokenAuthority? {
-        guard let dataDir else { return nil }
-        do {
-            try DataDirectory.create(dataDir)
-            return TokenAuthority(store: try SQLiteStore(path: dataDir + "/errand.sqlite"))
-        } catch {
-            throw ErrandError.badRequest("cannot open the database in \(dataDir): \(error)")
-        }
+        try dataDir.map(Daemon.tokens(dataDirectory:))
     }
 }
 

@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandDaemon
 import ErrandHost
 import ErrandJobs
 import ErrandServer
@@ -15,24 +16,19 @@ import Testing
 struct PageTests {
     static let token = "test-token-0123456789"
 
-    /// The daemon's router (API + dashboard) on a fresh SQLite file, with a live coordinator.
+    /// The daemon's router (API + dashboard) as the composition root builds it, on a fresh data dir, with its services running.
     func withDashboard(_ body: @Sendable (any TestClientProtocol, RunCoordinator, JobHost) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("errand-dash-\(UUID().uuidString).sqlite").path
-        let coordinator = RunCoordinator(store: try SQLiteStore(path: path), configuration: HostConfiguration(instanceName: "dash-test"))
-        try await coordinator.recover()
-        let jobs = JobHost(
-            coordinator: coordinator,
-            configuration: JobHostConfiguration(
-                dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("errand-dash-\(UUID().uuidString)")))
-        try await jobs.load()
-        let router = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "dash-test").router()
-        try Dashboard(coordinator: coordinator, jobs: jobs, instance: "dash-test", csrfToken: Self.token).addRoutes(to: router)
-        let app = Application(router: router)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await coordinator.run() }
-            group.addTask { try await jobs.run() }
-            try await app.test(.router) { client in try await body(client, coordinator, jobs) }
-            group.cancelAll()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-dash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = DaemonConfiguration(dataDirectory: directory.path)
+        configuration.host = HostConfiguration(instanceName: "dash-test")
+        let daemon = try Daemon(
+            configuration: configuration, store: try SQLiteStore(path: configuration.databasePath), dashboardToken: Self.token)
+        try await daemon.prepare()
+        let (coordinator, jobs) = (daemon.coordinator, daemon.jobs)
+        try await Application(router: daemon.router, services: daemon.services).test(.router) { client in
+            try await body(client, coordinator, jobs)
         }
     }
 

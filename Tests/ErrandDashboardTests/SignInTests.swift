@@ -1,8 +1,10 @@
 import ErrandCore
+import ErrandDaemon
 import ErrandHost
 import ErrandJobs
 import ErrandServer
 import ErrandStore
+import ErrandTokens
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,34 +27,22 @@ struct SignInTests {
 
     /// The daemon's router (API + dashboard) requiring tokens, with sign-in, on a fresh SQLite file.
     func withDaemon(secureCookie: Bool = false, _ body: @Sendable (World) async throws -> Void) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("errand-signin-\(UUID().uuidString).sqlite").path
-        let store = try SQLiteStore(path: path)
-        let coordinator = RunCoordinator(store: store, configuration: HostConfiguration(instanceName: "signin-test"))
-        try await coordinator.recover()
-        let jobs = JobHost(
-            coordinator: coordinator,
-            configuration: JobHostConfiguration(
-                dataDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("errand-signin-\(UUID().uuidString)")))
-        try await jobs.load()
-        let authority = TokenAuthority(store: store)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-signin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = DaemonConfiguration(dataDirectory: directory.path)
+        configuration.host = HostConfiguration(instanceName: "signin-test")
+        configuration.requireTokens = true
+        let daemon = try Daemon(
+            configuration: configuration, store: try SQLiteStore(path: configuration.databasePath), dashboardToken: Self.csrf,
+            secureCookies: secureCookie)
+        try await daemon.prepare()
+        let authority = TokenAuthority(store: daemon.store)
         var secrets: [TokenRole: String] = [:]
         for role in TokenRole.allCases { secrets[role] = try await authority.issue(name: "\(role.rawValue)-token", role: role).secret }
-        let sessions = BrowserSessions(store: store)
-        let router = ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "signin-test", requireTokens: true, sessions: sessions)
-            .router()
-        try Dashboard(
-            coordinator: coordinator, jobs: jobs, instance: "signin-test", csrfToken: Self.csrf,
-            signIn: .init(sessions: sessions, secureCookie: secureCookie)
-        ).addRoutes(to: router)
-        let app = Application(router: router)
-        let issued = secrets
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await coordinator.run() }
-            group.addTask { try await jobs.run() }
-            try await app.test(.router) { client in
-                try await body(World(client: client, coordinator: coordinator, secrets: issued, authority: authority))
-            }
-            group.cancelAll()
+        let (issued, coordinator) = (secrets, daemon.coordinator)
+        try await Application(router: daemon.router, services: daemon.services).test(.router) { client in
+            try await body(World(client: client, coordinator: coordinator, secrets: issued, authority: authority))
         }
     }
 

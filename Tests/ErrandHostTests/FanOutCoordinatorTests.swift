@@ -1,3 +1,4 @@
+import ErrandClient
 import ErrandCore
 import ErrandHost
 import ErrandRemote
@@ -19,7 +20,8 @@ struct FanOutCoordinatorTests {
 
     @Test("unreachable hosts fail their children with the reason; the parent fails naming them and merges their notes")
     func unreachable() async throws {
-        let fixture = try RunCoordinatorTests.Fixture()
+        // Daemon hosts are reached through the HTTP client, as the composition root wires it.
+        let fixture = try RunCoordinatorTests.Fixture(remoteLaunchers: RemoteLaunchers(daemons: ErrandClient.connector))
         try await fixture.serving { coordinator in
             let parent = try await coordinator.invoke(
                 InvokeRequest(

@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandDaemon
 import ErrandHost
 import ErrandJobs
 import ErrandServer
@@ -13,8 +14,8 @@ struct APITests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Runs `body` against the API's router (no socket) with a live coordinator and job host on a fresh
-    /// data dir.
+    /// Runs `body` against the daemon's router (no socket), built by the composition root on a fresh data dir
+    /// and running its services, after its pre-start steps: the app as `errand serve` runs it.
     func withAPI(
         maxPackageBytes: Int64 = PackageLimits.defaultMaxArchiveBytes, maxBodyBytes: Int = ConnectionLimits().maxBodyBytes,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
@@ -22,22 +23,13 @@ struct APITests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let coordinator = RunCoordinator(
-            store: try SQLiteStore(path: directory.appendingPathComponent("errand.sqlite").path),
-            configuration: HostConfiguration(instanceName: "api-test"))
-        try await coordinator.recover()
-        var configuration = JobHostConfiguration(dataDirectory: directory)
-        configuration.packageLimits.maxArchiveBytes = maxPackageBytes
-        let jobs = JobHost(coordinator: coordinator, configuration: configuration)
-        try await jobs.load()
-        let app = Application(
-            router: ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "api-test", maxBodyBytes: maxBodyBytes).router())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await coordinator.run() }
-            group.addTask { try await jobs.run() }
-            try await app.test(.router) { client in try await body(client) }
-            group.cancelAll()
-        }
+        var configuration = DaemonConfiguration(dataDirectory: directory.path)
+        configuration.host = HostConfiguration(instanceName: "api-test")
+        configuration.maxPackageBytes = maxPackageBytes
+        configuration.connections.maxBodyBytes = maxBodyBytes
+        let daemon = try Daemon(configuration: configuration, store: try SQLiteStore(path: configuration.databasePath))
+        try await daemon.prepare()
+        try await Application(router: daemon.router, services: daemon.services).test(.router) { client in try await body(client) }
     }
 
     static func json(_ value: some Encodable) throws -> ByteBuffer {

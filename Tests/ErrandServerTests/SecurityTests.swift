@@ -1,8 +1,10 @@
 import ErrandCore
+import ErrandDaemon
 import ErrandHost
 import ErrandJobs
 import ErrandServer
 import ErrandStore
+import ErrandTokens
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -153,25 +155,18 @@ struct AuthMiddlewareTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-auth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("errand.sqlite").path)
-        let coordinator = RunCoordinator(store: store, configuration: HostConfiguration(instanceName: "auth-test"))
-        try await coordinator.recover()
-        let jobs = JobHost(coordinator: coordinator, configuration: JobHostConfiguration(dataDirectory: directory))
-        try await jobs.load()
-        let authority = TokenAuthority(store: store)
+        var configuration = DaemonConfiguration(dataDirectory: directory.path)
+        configuration.host = HostConfiguration(instanceName: "auth-test")
+        configuration.requireTokens = requireTokens
+        let daemon = try Daemon(configuration: configuration, store: try SQLiteStore(path: configuration.databasePath))
+        try await daemon.prepare()
+        let authority = TokenAuthority(store: daemon.store)
         var secrets: [TokenRole: String] = [:]
         for role in TokenRole.allCases {
             secrets[role] = try await authority.issue(name: role.rawValue, role: role).secret
         }
-        let app = Application(
-            router: ErrandAPI(coordinator: coordinator, jobs: jobs, instance: "auth-test", requireTokens: requireTokens).router())
         let issued = secrets
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await coordinator.run() }
-            group.addTask { try await jobs.run() }
-            try await app.test(.router) { client in try await body(client, issued) }
-            group.cancelAll()
-        }
+        try await Application(router: daemon.router, services: daemon.services).test(.router) { client in try await body(client, issued) }
     }
 
     static func bearer(_ secret: String?) -> HTTPFields {

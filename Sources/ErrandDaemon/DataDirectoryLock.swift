@@ -8,11 +8,12 @@ import Foundation
 /// One daemon per data dir: a second one would take the first one's running runs for leftovers
 /// of a crash. Held with `flock` on `daemon.lock` (released by the kernel if the daemon dies);
 /// `daemon.pid` says who holds it.
-struct DataDirectoryLock {
+public struct DataDirectoryLock: Sendable {
     private let descriptor: Int32
     private let pidPath: String
 
-    init(directory: String) throws {
+    /// Takes the lock, or fails with a conflict naming the daemon that holds it.
+    public init(directory: String) throws {
         let lockPath = directory + "/daemon.lock"
         pidPath = directory + "/daemon.pid"
         descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -28,7 +29,8 @@ struct DataDirectoryLock {
         try? "\(getpid())\n".write(toFile: pidPath, atomically: true, encoding: .utf8)
     }
 
-    func release() {
+    /// Gives the lock up (the kernel does so too when the process ends).
+    public func release() {
         try? FileManager.default.removeItem(atPath: pidPath)
         flock(descriptor, LOCK_UN)
         close(descriptor)

@@ -1,0 +1,25 @@
+/// The naming rule shared by runs, jobs and throttle groups.
+public enum Names {
+    public static let maxLength = 128
+
+    public static func validate(_ name: String, what: String) throws(ErrandError) {
+        let ascii = name.unicodeScalars.allSatisfy { $0.isASCII }
+        let chars = Array(name.utf8)
+        let valid =
+            ascii && !chars.isEmpty && chars.count <= maxLength && isAlphanumeric(chars[0])
+            && chars.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        guard valid else {
+            throw .badRequest(
+                "invalid \(what) '\(name)': use letters, digits, '_' and '-', starting with a letter or digit, at most \(maxLength) characters"
+            )
+        }
+        if chars.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            throw .badRequest("invalid \(what) '\(name)': a name cannot be only digits (it would read as a run id)")
+        }
+    }
+
+    private static func isAlphanumeric(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+    }
+}
