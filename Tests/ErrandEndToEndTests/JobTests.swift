@@ -272,7 +272,8 @@ struct JobTests {
         for _ in 0..<200 {
             ticks = try await jobHistory(daemon, "tick")
             slowRuns = try await jobHistory(daemon, "slow")
-            if ticks.filter({ $0.state == .completed }).count >= 2 && slowRuns.contains(where: { $0.reason?.hasPrefix("skipped") == true }) {
+            if ticks.filter({ $0.state == .completed }).count >= 2 && slowRuns.contains(where: { $0.reason?.hasPrefix("skipped") == true })
+            {
                 break
             }
             try await Task.sleep(for: .milliseconds(100))
