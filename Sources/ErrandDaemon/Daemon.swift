@@ -78,16 +78,17 @@ public struct Daemon {
         gate = ConnectionGate(limits: configuration.connections, logger: logger)
         sessions = BrowserSessions(store: store, clock: { clock.now })
         let instance = configuration.host.instanceName
+        let sessionService = SessionService(coordinator: coordinator, logger: logger)
         router = ErrandAPI(
             coordinator: coordinator, jobs: jobs, instance: instance, requireTokens: configuration.requireTokens, sessions: sessions,
-            maxBodyBytes: configuration.connections.maxBodyBytes
+            sessionService: sessionService, maxBodyBytes: configuration.connections.maxBodyBytes
         ).router()
         try Dashboard(
             coordinator: coordinator, jobs: jobs, instance: instance, csrfToken: dashboardToken,
             signIn: configuration.requireTokens ? .init(sessions: sessions, secureCookie: secureCookies || tls != nil) : nil
         ).addRoutes(to: router)
         services = [
-            coordinator, jobs, SessionSweeper(coordinator: coordinator, interval: configuration.host.sessionSweepInterval),
+            coordinator, jobs, SessionSweeper(sessions: sessionService, interval: configuration.host.sessionSweepInterval),
         ]
     }
 

@@ -90,7 +90,7 @@ public struct Dashboard: Sendable {
         var filter = RunQuery(newest: RunsPage.shown, parent: parent, includeChildren: parent != nil)
         if !name.isEmpty { filter.names = [name.contains("*") || name.contains("?") ? name : "*\(name)*"] }
         if let state { filter.states = [state] }
-        let runs = try await coordinator.runs(filter)
+        let runs = try await coordinator.reader.runs(filter)
         let page = RunsPage(
             chrome: chrome("Runs", .runs), runs: runs, state: state, name: name, parent: parent,
             back: request.uri.path + Self.queryPart(request))
@@ -102,9 +102,9 @@ public struct Dashboard: Sendable {
         let query = request.uri.queryParameters
         let show = RunPage.Show(rawValue: query.get("stream") ?? "all") ?? .all
         let timestamps = ["1", "true", "yes"].contains(query.get("timestamps") ?? "")
-        let known = try await coordinator.run(id: id)
+        let known = try await coordinator.reader.run(id: id)
         let start = max(0, known.outputSeq - Self.tailChunks)
-        let output = try await coordinator.output(id: id, after: start, limit: Int(Self.tailChunks) * 2)
+        let output = try await coordinator.reader.output(id: id, after: start, limit: Int(Self.tailChunks) * 2)
         var chunks = output.chunks[...]
         var bytes = chunks.reduce(0) { $0 + $1.bytes.count }
         while bytes > Self.tailBytes, chunks.count > 1, let first = chunks.first {

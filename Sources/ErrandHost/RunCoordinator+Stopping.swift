@@ -4,12 +4,10 @@ import Foundation
 
 extension RunCoordinator {
     /// Stops a run: a queued run becomes `Stopped` at once; a running one gets SIGTERM (its whole
-    /// process group), then SIGKILL after `grace`. Returns once the run is finished.
-    public func stop(id: Int64, grace: Duration? = nil) async throws -> Run {
-        try await stop(id: id, grace: grace ?? stopGrace(of: id), cause: .user)
-    }
-
-    func stop(id: Int64, grace: Duration, cause: StopCause) async throws -> Run {
+    /// process group), then SIGKILL after `grace` (the run's own, else the daemon's default). `cause`
+    /// decides its final state and reason. Returns once the run is finished.
+    public func stop(id: Int64, grace: Duration? = nil, cause: StopCause = .user) async throws -> Run {
+        let grace = grace ?? stopGrace(of: id)
         let finished = try await hub.waitFor(
             runs: [id], timeout: grace + .seconds(5),
             after: { try await self.requestStop(id, grace: grace, cause: cause) }

@@ -44,6 +44,8 @@ public actor RunCoordinator: Service {
 
     public nonisolated let store: any Store
     public let hub: EventHub
+    /// Reads of runs and output, off this actor.
+    public nonisolated let reader: RunReader
     let launcher: any ProcessLauncher
     /// How fan-out children reach their hosts.
     let remoteLaunchers: RemoteLaunchers
@@ -60,9 +62,6 @@ public actor RunCoordinator: Service {
     /// Fan-out parents being supervised, and where each of their unfinished children runs.
     var fanOuts: [Int64: FanOut] = [:]
     var remoteChildren: [Int64: RemoteChild] = [:]
-    /// When the earliest disconnected session expires (nil: none is disconnected). Unknown at start, so the
-    /// first sweep reads the store.
-    var nextSessionExpiry: Date? = .distantPast
     var acceptingRuns = true
     private let launches: AsyncStream<Int64>
     let launchQueue: AsyncStream<Int64>.Continuation
@@ -78,6 +77,7 @@ public actor RunCoordinator: Service {
         self.remoteLaunchers = remoteLaunchers
         self.configuration = configuration
         self.hub = hub
+        self.reader = RunReader(store: store, hub: hub)
         self.clock = clock
         self.now = { clock.now }
         self.logger = logger
@@ -154,7 +154,9 @@ public actor RunCoordinator: Service {
         guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
         let environment = request.environment ?? ProcessInfo.processInfo.environment
         try await Self.checkCommand(request, environment: environment)
-        if let session = request.session { _ = try await useSession(session) }
+        if let session = request.session, try await store.session(named: session) == nil {
+            throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
+        }
         let plan = RunPlan(
             run: NewRun(
                 name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
@@ -264,8 +266,7 @@ public actor RunCoordinator: Service {
         await endObserver?(end)
     }
 
-    func existingRun(_ id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
-        guard let run = try await store.run(id: id, reader: reader) else { throw ErrandError.noSuchRun(id) }
-        return run
+    func existingRun(_ id: Int64) async throws -> Run {
+        try await reader.run(id: id)
     }
 }

@@ -11,6 +11,10 @@ import NIOCore
 /// exactly these routes; there is no side door.
 public struct ErrandAPI: Sendable {
     let coordinator: RunCoordinator
+    /// Reads of runs and output (off the coordinator's actor).
+    let reader: RunReader
+    /// Named readers that outlive a client's connection (`/api/v1/sessions`).
+    let sessionService: SessionService
     let jobs: JobHost
     let instance: String
     /// Whether every route but the open ones needs a token (see ``AccessPolicy``).
@@ -23,9 +27,11 @@ public struct ErrandAPI: Sendable {
 
     public init(
         coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false, sessions: BrowserSessions? = nil,
-        maxBodyBytes: Int = ConnectionLimits().maxBodyBytes
+        sessionService: SessionService? = nil, maxBodyBytes: Int = ConnectionLimits().maxBodyBytes
     ) {
         self.coordinator = coordinator
+        self.reader = coordinator.reader
+        self.sessionService = sessionService ?? SessionService(coordinator: coordinator)
         self.jobs = jobs
         self.instance = instance
         self.requireTokens = requireTokens
@@ -68,15 +74,17 @@ public struct ErrandAPI: Sendable {
         api.get("runs/:id/events", use: streamEvents)
         JobsAPI(jobs: jobs).addRoutes(to: api)
         TokensAPI(authority: tokens).addRoutes(to: api)
-        SessionsAPI(coordinator: coordinator).addRoutes(to: api)
-        KuduAPI(jobs: jobs, coordinator: coordinator, instance: instance).addRoutes(to: router)
+        SessionsAPI(sessions: sessionService).addRoutes(to: api)
+        KuduAPI(jobs: jobs, reader: reader, instance: instance).addRoutes(to: router)
         return router
     }
 
     // MARK: - Runs
 
     @Sendable func startRun(_ request: Request, context: ErrandRequestContext) async throws -> EditedResponse<Run> {
-        let body = try await request.decode(as: RunRequest.self, context: context)
+        let body = try await request.decode(as: RunRequest.self, context: context).validated()
+        // Starting a run in a session counts as using it (as Receive-PSSession connects).
+        if let session = body.session { _ = try await sessionService.use(session) }
         let run = try await coordinator.start(body, trigger: .api)
         return EditedResponse(status: .created, response: run)
     }
@@ -114,16 +122,16 @@ public struct ErrandAPI: Sendable {
             ?? (filter.parent != nil || !filter.ids.isEmpty)
         if let session = query.get("session") {
             filter.session = session
-            filter.reader = try await coordinator.useSession(session)
+            filter.reader = try await sessionService.use(session)
         } else if let reader = query.get("reader") {
             filter.reader = reader
         }
-        return try await coordinator.runs(filter)
+        return try await reader.runs(filter)
     }
 
     @Sendable func getRun(_ request: Request, context: ErrandRequestContext) async throws -> Run {
         let id = try Self.runID(context)
-        return try await coordinator.run(id: id, reader: SessionsAPI.reader(request.uri.queryParameters, coordinator: coordinator))
+        return try await reader.run(id: id, reader: SessionsAPI.reader(request.uri.queryParameters, sessions: sessionService))
     }
 
     @Sendable func removeRun(_ request: Request, context: ErrandRequestContext) async throws -> Response {
@@ -144,7 +152,7 @@ public struct ErrandAPI: Sendable {
         guard !ids.isEmpty else { throw ErrandError.badRequest("name at least one run: /api/v1/runs/wait?id=1&id=2") }
         let any = try Self.optionalBool(query.get("any"), name: "any") ?? false
         let timeout = min(try Self.optionalSeconds(query.get("timeout"), name: "timeout") ?? Self.maxPoll, Self.maxPoll)
-        let (done, runs) = try await coordinator.wait(ids: ids, any: any, timeout: .seconds(timeout))
+        let (done, runs) = try await reader.wait(ids: ids, any: any, timeout: .seconds(timeout))
         return WaitBody(done: done, runs: runs)
     }
 
@@ -152,7 +160,7 @@ public struct ErrandAPI: Sendable {
 
     @Sendable func readOutput(_ request: Request, context: ErrandRequestContext) async throws -> OutputPageBody {
         let query = request.uri.queryParameters
-        let page = try await coordinator.output(
+        let page = try await reader.output(
             id: Self.runID(context), after: try Self.optionalInt(query.get("after"), name: "after", minimum: 0) ?? 0,
             limit: try Self.limit(query), wait: .seconds(try Self.wait(query)))
         return OutputPageBody(records: page.chunks.map(WireChunk.init), next: page.next, run: page.run)
@@ -160,8 +168,8 @@ public struct ErrandAPI: Sendable {
 
     @Sendable func receiveOutput(_ request: Request, context: ErrandRequestContext) async throws -> OutputPageBody {
         let query = request.uri.queryParameters
-        let page = try await coordinator.receive(
-            id: Self.runID(context), reader: SessionsAPI.reader(query, coordinator: coordinator),
+        let page = try await reader.receive(
+            id: Self.runID(context), reader: SessionsAPI.reader(query, sessions: sessionService),
             keep: try Self.optionalBool(query.get("keep"), name: "keep") ?? false, limit: try Self.limit(query),
             wait: .seconds(try Self.wait(query)))
         return OutputPageBody(records: page.chunks.map(WireChunk.init), next: page.next, run: page.run)
@@ -179,19 +187,19 @@ public struct ErrandAPI: Sendable {
             }
             return channel
         }
-        let run = try await coordinator.run(id: id)
+        let run = try await reader.run(id: id)
         var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
         if try Self.optionalBool(query.get("download"), name: "download") ?? false {
             headers[.contentDisposition] = "attachment; filename=\"\(run.name)-\(run.id).log\""
         }
-        let coordinator = self.coordinator
+        let reader = self.reader
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 var after: Int64 = 0
                 var log = PlainLog(timestamps: timestamps)
                 while true {
-                    let page = try await coordinator.output(
+                    let page = try await reader.output(
                         id: id, after: after, limit: Self.streamPage, wait: follow ? .seconds(Self.maxPoll) : .zero)
                     var buffer = ByteBuffer()
                     for chunk in page.chunks where only == nil || chunk.stream == only {
@@ -212,8 +220,8 @@ public struct ErrandAPI: Sendable {
         let query = request.uri.queryParameters
         let start =
             try Self.optionalInt(query.get("after") ?? request.headers[HTTPField.Name("Last-Event-ID")!], name: "after", minimum: 0) ?? 0
-        _ = try await coordinator.run(id: id)
-        let coordinator = self.coordinator
+        _ = try await reader.run(id: id)
+        let reader = self.reader
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -222,7 +230,7 @@ public struct ErrandAPI: Sendable {
                 var after = start
                 var lastState: RunState?
                 while true {
-                    let page = try await coordinator.output(id: id, after: after, limit: Self.streamPage, wait: .seconds(15))
+                    let page = try await reader.output(id: id, after: after, limit: Self.streamPage, wait: .seconds(15))
                     var text = ""
                     if page.run.state != lastState {
                         lastState = page.run.state

@@ -13,7 +13,7 @@ import NIOCore
 /// `/api/v1/jobs`: nothing is stored twice. docs/kudu.md lists what differs and why.
 struct KuduAPI: Sendable {
     let jobs: JobHost
-    let coordinator: RunCoordinator
+    let reader: RunReader
     let instance: String
 
     /// Kudu's message for a run refused because one is going (`Error_WebJobAlreadyRunning`).
@@ -188,7 +188,7 @@ struct KuduAPI: Sendable {
     @Sendable func historyRun(_ request: Request, context: ErrandRequestContext) async throws -> Response {
         let name = try await job(Self.name(context), .triggered).name
         let text = context.parameters.get("id") ?? ""
-        guard let id = Int64(text), id > 0, let run = try? await coordinator.run(id: id), run.job == name else {
+        guard let id = Int64(text), id > 0, let run = try? await reader.run(id: id), run.job == name else {
             throw ErrandError.notFound("job '\(name)' has no run \(text) in its history")
         }
         return try Self.json(KuduRun(run, job: name, base: Self.base(of: request), now: Date()), request: request)

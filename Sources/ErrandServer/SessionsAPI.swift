@@ -9,7 +9,7 @@ extension SessionView: ResponseEncodable {}
 /// `/api/v1/sessions…`: create, list, show, connect, disconnect, remove. Runs join a session through
 /// the `session` field of `POST /api/v1/runs`; `GET /api/v1/runs?session=S` is its job list.
 struct SessionsAPI: Sendable {
-    let coordinator: RunCoordinator
+    let sessions: SessionService
 
     func addRoutes(to api: RouterGroup<ErrandRequestContext>) {
         api.post("sessions", use: create)
@@ -22,29 +22,29 @@ struct SessionsAPI: Sendable {
 
     @Sendable func create(_ request: Request, context: ErrandRequestContext) async throws -> EditedResponse<SessionView> {
         let body = try await request.decode(as: SessionRequest.self, context: context)
-        return EditedResponse(status: .created, response: try await coordinator.createSession(body))
+        return EditedResponse(status: .created, response: try await sessions.create(body))
     }
 
     @Sendable func list(_ request: Request, context: ErrandRequestContext) async throws -> [SessionView] {
-        try await coordinator.sessionViews()
+        try await sessions.views()
     }
 
     @Sendable func show(_ request: Request, context: ErrandRequestContext) async throws -> SessionView {
-        try await coordinator.sessionView(named: Self.name(context))
+        try await sessions.view(named: Self.name(context))
     }
 
     @Sendable func connect(_ request: Request, context: ErrandRequestContext) async throws -> SessionView {
-        try await coordinator.connectSession(Self.name(context))
+        try await sessions.connect(Self.name(context))
     }
 
     @Sendable func disconnect(_ request: Request, context: ErrandRequestContext) async throws -> SessionView {
-        try await coordinator.disconnectSession(Self.name(context))
+        try await sessions.disconnect(Self.name(context))
     }
 
     /// `stopRuns=true` stops the session's unfinished runs first; by default they go on.
     @Sendable func remove(_ request: Request, context: ErrandRequestContext) async throws -> Response {
         let stopRuns = try ErrandAPI.optionalBool(request.uri.queryParameters.get("stopRuns"), name: "stopRuns") ?? false
-        try await coordinator.removeSession(Self.name(context), stopRuns: stopRuns)
+        try await sessions.remove(Self.name(context), stopRuns: stopRuns)
         return Response(status: .noContent)
     }
 
@@ -56,10 +56,10 @@ struct SessionsAPI: Sendable {
 
     /// The reader of a request's `session` or `reader` query parameter (not both): a session's reader
     /// is its own, and naming a session counts as using it.
-    static func reader(_ query: Parameters, coordinator: RunCoordinator) async throws -> String {
+    static func reader(_ query: Parameters, sessions: SessionService) async throws -> String {
         let reader = query.get("reader")
         guard let session = query.get("session") else { return reader ?? Receiving.defaultReader }
         guard reader == nil else { throw ErrandError.badRequest("give either session or reader, not both") }
-        return try await coordinator.useSession(session)
+        return try await sessions.use(session)
     }
 }

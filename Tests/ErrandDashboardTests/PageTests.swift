@@ -35,7 +35,7 @@ struct PageTests {
     static func finishedRun(_ coordinator: RunCoordinator, _ script: String, name: String = "dash-run") async throws -> Run {
         let run = try await coordinator.start(
             RunRequest(argv: ["sh", "-c", script], name: name, environment: ["PATH": "/usr/bin:/bin"]))
-        let (done, runs) = try await coordinator.wait(ids: [run.id], any: false, timeout: .seconds(20))
+        let (done, runs) = try await coordinator.reader.wait(ids: [run.id], any: false, timeout: .seconds(20))
         #expect(done)
         return runs[0]
     }
@@ -72,9 +72,9 @@ struct PageTests {
         try await withDashboard { client, coordinator, _ in
             let parent = try await coordinator.invoke(
                 InvokeRequest(argv: ["true"], on: [FanOutHost(name: "gone", url: "http://127.0.0.1:1")], name: "fan"))
-            let (done, _) = try await coordinator.wait(ids: [parent.id], any: false, timeout: .seconds(20))
+            let (done, _) = try await coordinator.reader.wait(ids: [parent.id], any: false, timeout: .seconds(20))
             #expect(done)
-            let child = try #require(try await coordinator.runs(RunQuery(parent: parent.id)).first)
+            let child = try #require(try await coordinator.reader.runs(RunQuery(parent: parent.id)).first)
             try await client.execute(uri: "/runs/\(parent.id)", method: .get) { response in
                 let html = String(buffer: response.body)
                 #expect(html.contains(#"href="/runs?parent=\#(parent.id)""#))
@@ -128,7 +128,7 @@ struct PageTests {
                 #expect(response.status == .forbidden)
                 #expect(String(buffer: response.body).contains("Reload the page"))
             }
-            _ = try await coordinator.run(id: run.id)  // still there
+            _ = try await coordinator.reader.run(id: run.id)  // still there
         }
     }
 
@@ -145,7 +145,7 @@ struct PageTests {
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/runs?state=Completed")
             }
-            await #expect(throws: ErrandError.self) { try await coordinator.run(id: finished.id) }
+            await #expect(throws: ErrandError.self) { try await coordinator.reader.run(id: finished.id) }
 
             let sleeper = try await coordinator.start(RunRequest(argv: ["sleep", "30"], environment: ["PATH": "/usr/bin:/bin"]))
             try await client.execute(
@@ -154,7 +154,7 @@ struct PageTests {
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/runs/\(sleeper.id)")
             }
-            #expect(try await coordinator.run(id: sleeper.id).state == .stopped)
+            #expect(try await coordinator.reader.run(id: sleeper.id).state == .stopped)
         }
     }
 
@@ -250,7 +250,7 @@ extension PageTests {
                 #expect(response.status == .forbidden)
                 #expect(String(buffer: response.body).contains("refused a cross-site POST"))
             }
-            #expect(try await coordinator.runs(RunQuery()).isEmpty)
+            #expect(try await coordinator.reader.runs(RunQuery()).isEmpty)
         }
     }
 
@@ -294,7 +294,7 @@ extension PageTests {
                 #expect(location.hasPrefix("/runs/"))
                 return Int64(location.dropFirst("/runs/".count)) ?? 0
             }
-            let (done, runs) = try await coordinator.wait(ids: [runID], any: false, timeout: .seconds(20))
+            let (done, runs) = try await coordinator.reader.wait(ids: [runID], any: false, timeout: .seconds(20))
             #expect(done && runs[0].state == .completed)
             #expect(runs[0].argv.suffix(2) == ["hello world", "<b>"])
 

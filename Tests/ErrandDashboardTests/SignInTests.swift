@@ -220,21 +220,21 @@ struct SignInTests {
                 uri: "/api/v1/runs/\(run.id)/stop", method: .post,
                 headers: Self.session(reader).merging([HTTPField.Name("Sec-Fetch-Site")!: "same-origin"])
             ) { response in #expect(response.status == .forbidden) }
-            #expect(try await world.coordinator.run(id: run.id).state == .running)
+            #expect(try await world.coordinator.reader.run(id: run.id).state == .running)
 
             let operatorSession = try await Self.signIn(world.client, world.secrets[.operator]!)
             // Through the API a cookie counts only on a request a browser marks as coming from this site.
             try await world.client.execute(uri: "/api/v1/runs/\(run.id)/stop", method: .post, headers: Self.session(operatorSession)) {
                 response in #expect(response.status == .forbidden)
             }
-            #expect(try await world.coordinator.run(id: run.id).state == .running)
+            #expect(try await world.coordinator.reader.run(id: run.id).state == .running)
             try await world.client.execute(
                 uri: "/runs/\(run.id)/stop", method: .post, headers: Self.session(operatorSession).merging(form),
                 body: ByteBuffer(string: "csrf=\(Self.csrf)")
             ) { response in
                 #expect(response.status == .seeOther)
             }
-            let (done, _) = try await world.coordinator.wait(ids: [run.id], any: false, timeout: .seconds(20))
+            let (done, _) = try await world.coordinator.reader.wait(ids: [run.id], any: false, timeout: .seconds(20))
             #expect(done)
             let other = try await world.coordinator.start(RunRequest(argv: ["sleep", "30"], environment: ["PATH": "/usr/bin:/bin"]))
             try await world.client.execute(

@@ -31,11 +31,11 @@ struct FanOutCoordinatorTests {
                         FanOutHost(name: "nossh", url: "ssh://nobody@127.0.0.1:\(Self.closedPort)"),
                     ], name: "fan"))
             #expect(parent.state == .running && parent.type == .remoteJob && parent.location == "dead,nossh")
-            let (done, runs) = try await coordinator.wait(ids: [parent.id], any: false, timeout: .seconds(30))
+            let (done, runs) = try await coordinator.reader.wait(ids: [parent.id], any: false, timeout: .seconds(30))
             #expect(done)
             #expect(runs[0].state == .failed)
             #expect(runs[0].reason == "2 of 2 hosts failed: dead, nossh")
-            let children = try await coordinator.runs(RunQuery(parent: parent.id))
+            let children = try await coordinator.reader.runs(RunQuery(parent: parent.id))
             #expect(children.map(\.location) == ["dead", "nossh"])
             #expect(children.allSatisfy { $0.state == .failed && $0.isFanOutChild && $0.throttleGroup == "fan-out-\(parent.id)" })
             #expect(children[0].reason?.contains("no daemon answers at http://127.0.0.1:1") == true, "\(children[0].reason ?? "")")
@@ -74,16 +74,16 @@ struct FanOutCoordinatorTests {
         try await fixture.serving { coordinator in
             let hosts = (1...3).map { FanOutHost(name: "h\($0)", url: "ssh://h\($0)") }
             let parent = try await coordinator.invoke(InvokeRequest(argv: ["sleep", "30"], on: hosts, throttleLimit: 1))
-            var children = try await coordinator.runs(RunQuery(parent: parent.id))
+            var children = try await coordinator.reader.runs(RunQuery(parent: parent.id))
             for _ in 0..<100 where children.first?.state != .running {
                 try await Task.sleep(for: .milliseconds(20))
-                children = try await coordinator.runs(RunQuery(parent: parent.id))
+                children = try await coordinator.reader.runs(RunQuery(parent: parent.id))
             }
             #expect(children.map(\.state) == [.running, .notStarted, .notStarted])
             let stopped = try await coordinator.stop(id: parent.id, grace: .seconds(2))
             #expect(stopped.state == .stopped)
             #expect(stopped.reason == "stopped on request")
-            children = try await coordinator.runs(RunQuery(parent: parent.id))
+            children = try await coordinator.reader.runs(RunQuery(parent: parent.id))
             #expect(children.map(\.state) == [.stopped, .stopped, .stopped])
             #expect(children.map { $0.startedAt != nil } == [true, false, false])
             #expect(children.allSatisfy { $0.reason == "stopped with its fan-out parent, run \(parent.id)" })
@@ -97,9 +97,9 @@ struct FanOutCoordinatorTests {
             let parent = try await coordinator.invoke(
                 InvokeRequest(
                     argv: ["sh", "-c", "echo out $ERRAND_RUN_ID; echo err >&2; exit 3"], on: [FanOutHost(name: "x", url: "ssh://x")]))
-            let (done, runs) = try await coordinator.wait(ids: [parent.id], any: false, timeout: .seconds(20))
+            let (done, runs) = try await coordinator.reader.wait(ids: [parent.id], any: false, timeout: .seconds(20))
             #expect(done && runs[0].state == .failed)
-            let child = try #require(try await coordinator.runs(RunQuery(parent: parent.id)).first)
+            let child = try #require(try await coordinator.reader.runs(RunQuery(parent: parent.id)).first)
             #expect(child.exitCode == 3 && child.state == .failed && child.name == parent.name)
             let merged = try await fixture.store.output(runID: parent.id, after: 0, limit: 100)
             let text = merged.map { "\($0.host ?? "-")|\($0.stream.rawValue)|" + String(decoding: $0.bytes, as: UTF8.self) }

@@ -61,7 +61,7 @@ struct JobHostTests {
     }
 
     func finish(_ jobs: JobHost, _ fixture: Fixture, _ id: Int64) async throws -> Run {
-        let (done, runs) = try await fixture.coordinator.wait(ids: [id], any: false, timeout: .seconds(30))
+        let (done, runs) = try await fixture.coordinator.reader.wait(ids: [id], any: false, timeout: .seconds(30))
         #expect(done)
         return runs[0]
     }

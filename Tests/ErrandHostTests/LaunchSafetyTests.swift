@@ -44,7 +44,7 @@ struct LaunchSafetyTests {
         let launcher = CountingLauncher()
         let restarted = try RunCoordinatorTests.Fixture(path: fixture.path, launcher: launcher)
         try await restarted.serving { coordinator in
-            let (done, runs) = try await coordinator.wait(ids: [begun.id, queued.id], any: false, timeout: .seconds(30))
+            let (done, runs) = try await coordinator.reader.wait(ids: [begun.id, queued.id], any: false, timeout: .seconds(30))
             #expect(done)
             #expect(runs.map(\.state) == [.failed, .completed])
             #expect(runs[0].reason?.contains("not launched again") == true, "\(runs[0].reason ?? "")")
@@ -71,7 +71,7 @@ struct LaunchSafetyTests {
         try await broken.serving { coordinator in
             let run = try await coordinator.start(
                 RunRequest(argv: ["sh", "-c", "touch \(marker)"], workingDirectory: "/tmp", environment: ["PATH": "/usr/bin:/bin"]))
-            let (done, runs) = try await coordinator.wait(ids: [run.id], any: false, timeout: .seconds(30))
+            let (done, runs) = try await coordinator.reader.wait(ids: [run.id], any: false, timeout: .seconds(30))
             #expect(done)
             #expect(runs[0].state == .failed)
             #expect(runs[0].reason?.contains("could not record its launch") == true, "\(runs[0].reason ?? "")")
@@ -88,9 +88,9 @@ struct LaunchSafetyTests {
                 RunRequest(
                     argv: ["sh", "-c", "(sleep 0.3; echo late) & echo early"], workingDirectory: "/tmp",
                     environment: ["PATH": "/usr/bin:/bin"]))
-            let (_, runs) = try await coordinator.wait(ids: [run.id], any: false, timeout: .seconds(30))
+            let (_, runs) = try await coordinator.reader.wait(ids: [run.id], any: false, timeout: .seconds(30))
             #expect(runs[0].state == .completed)
-            let page = try await coordinator.output(id: run.id, after: 0, limit: 100)
+            let page = try await coordinator.reader.output(id: run.id, after: 0, limit: 100)
             let text = page.chunks.map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
             #expect(text == "early\nlate\n")
         }
@@ -106,9 +106,9 @@ struct LaunchSafetyTests {
                 RunRequest(
                     argv: ["sh", "-c", "sleep 300 & echo $! > \(pidFile); echo started"], workingDirectory: "/tmp",
                     environment: ["PATH": "/usr/bin:/bin"]))
-            let (_, runs) = try await coordinator.wait(ids: [run.id], any: false, timeout: .seconds(30))
+            let (_, runs) = try await coordinator.reader.wait(ids: [run.id], any: false, timeout: .seconds(30))
             #expect(runs[0].state == .completed)
-            let page = try await coordinator.output(id: run.id, after: 0, limit: 100)
+            let page = try await coordinator.reader.output(id: run.id, after: 0, limit: 100)
             let errors = page.chunks.filter { $0.stream == .error }.map { String(decoding: $0.bytes, as: UTF8.self) }.joined()
             #expect(errors.contains("left processes in its group: sent them SIGTERM"), "\(errors)")
         }

@@ -50,7 +50,7 @@ struct RunCoordinatorTests {
     }
 
     func finish(_ coordinator: RunCoordinator, _ id: Int64) async throws -> Run {
-        let (done, runs) = try await coordinator.wait(ids: [id], any: false, timeout: .seconds(30))
+        let (done, runs) = try await coordinator.reader.wait(ids: [id], any: false, timeout: .seconds(30))
         #expect(done)
         return runs[0]
     }
@@ -68,11 +68,11 @@ struct RunCoordinatorTests {
             #expect(run.exitCode == 3)
             #expect(run.reason == "exited with code 3")
             #expect(run.name == "Job\(run.id)")
-            let page = try await coordinator.receive(id: run.id, reader: "", keep: false, limit: 100)
+            let page = try await coordinator.reader.receive(id: run.id, reader: "", keep: false, limit: 100)
             #expect(text(page, .output) == "out\n")
             #expect(text(page, .error) == "err\n")
-            #expect(try await coordinator.receive(id: run.id, reader: "", keep: false, limit: 100).chunks.isEmpty)
-            #expect(try await coordinator.run(id: run.id).hasMoreData == false)
+            #expect(try await coordinator.reader.receive(id: run.id, reader: "", keep: false, limit: 100).chunks.isEmpty)
+            #expect(try await coordinator.reader.run(id: run.id).hasMoreData == false)
 
             let ok = try await finish(coordinator, try await coordinator.start(request(["true"])).id)
             #expect(ok.state == .completed)
@@ -85,16 +85,16 @@ struct RunCoordinatorTests {
         try await Fixture().serving { coordinator in
             let run = try await coordinator.start(request(["sh", "-c", "echo one; echo two >&2"]))
             _ = try await finish(coordinator, run.id)
-            let consumed = try await coordinator.receive(id: run.id, reader: "r", keep: false, limit: 1)
+            let consumed = try await coordinator.reader.receive(id: run.id, reader: "r", keep: false, limit: 1)
             #expect(consumed.next == consumed.chunks.last?.seq)
             #expect(consumed.run.hasMoreData)
-            let rest = try await coordinator.receive(id: run.id, reader: "r", keep: false, limit: 100)
+            let rest = try await coordinator.reader.receive(id: run.id, reader: "r", keep: false, limit: 100)
             #expect(rest.run.hasMoreData == false)
-            let empty = try await coordinator.receive(id: run.id, reader: "r", keep: true, limit: 100)
+            let empty = try await coordinator.reader.receive(id: run.id, reader: "r", keep: true, limit: 100)
             #expect(empty.chunks.isEmpty)
             #expect(empty.next == rest.next)
             #expect(empty.next > 0)
-            let emptyConsuming = try await coordinator.receive(id: run.id, reader: "r", keep: false, limit: 100)
+            let emptyConsuming = try await coordinator.reader.receive(id: run.id, reader: "r", keep: false, limit: 100)
             #expect(emptyConsuming.next == rest.next)
         }
     }
@@ -107,7 +107,7 @@ struct RunCoordinatorTests {
                     ["sh", "-c", "echo \"$ERRAND_RUN_ID $ERRAND_JOB_NAME $PWD\"; printf '%s|' \"$@\"", "sh", "a b", "$HOME", ";ls"],
                     name: "envtest"))
             _ = try await finish(coordinator, run.id)
-            let page = try await coordinator.output(id: run.id, after: 0, limit: 100)
+            let page = try await coordinator.reader.output(id: run.id, after: 0, limit: 100)
             #expect(text(page, .output) == "\(run.id) envtest /tmp\na b|$HOME|;ls|")
         }
     }
@@ -131,11 +131,11 @@ struct RunCoordinatorTests {
         let clock = ManualClock()
         try await Fixture(clock: clock).serving { coordinator in
             let run = try await coordinator.start(request(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.1; done"]))
-            _ = try await coordinator.output(id: run.id, after: 0, limit: 10, wait: .seconds(5))
+            _ = try await coordinator.reader.output(id: run.id, after: 0, limit: 10, wait: .seconds(5))
             async let stopping = coordinator.stop(id: run.id, grace: .seconds(30))
             try await clock.waitForSleepers(1)  // the grace timer
             clock.advance(by: .seconds(29))
-            #expect(try await coordinator.run(id: run.id).state == .stopping)
+            #expect(try await coordinator.reader.run(id: run.id).state == .stopping)
             clock.advance(by: .seconds(1))
             let stopped = try await stopping
             #expect(stopped.state == .stopped)
@@ -151,7 +151,7 @@ struct RunCoordinatorTests {
             let run = try await coordinator.start(request(["sleep", "30"], timeout: 3600))
             try await clock.waitForSleepers(1)  // the timeout
             clock.advance(by: .seconds(3599))
-            #expect(try await coordinator.run(id: run.id).state == .running)
+            #expect(try await coordinator.reader.run(id: run.id).state == .running)
             clock.advance(by: .seconds(1))
             let ended = try await finish(coordinator, run.id)
             #expect(ended.state == .failed)
@@ -170,10 +170,10 @@ struct RunCoordinatorTests {
                     instance: "test", createdAt: clock.now),
                 idleTimeout: .seconds(600))
             let run = try #require(try await coordinator.start(plan))
-            _ = try await coordinator.output(id: run.id, after: 0, limit: 10, wait: .seconds(5))
+            _ = try await coordinator.reader.output(id: run.id, after: 0, limit: 10, wait: .seconds(5))
             try await clock.waitForSleepers(1)  // the idle watcher
             clock.advance(by: .seconds(599))
-            #expect(try await coordinator.run(id: run.id).state == .running)
+            #expect(try await coordinator.reader.run(id: run.id).state == .running)
             clock.advance(by: .seconds(1))
             let ended = try await finish(coordinator, run.id)
             #expect(ended.state == .failed)
@@ -191,7 +191,7 @@ struct RunCoordinatorTests {
             let other = try await coordinator.start(request(["true"], group: "two"))
             #expect(other.state != .notStarted)
             let done = try await finish(coordinator, second.id)
-            let firstDone = try await coordinator.run(id: first.id)
+            let firstDone = try await coordinator.reader.run(id: first.id)
             #expect(done.state == .completed)
             #expect(done.startedAt! >= firstDone.endedAt!)
         }
@@ -215,7 +215,7 @@ struct RunCoordinatorTests {
             let run = try await coordinator.start(request(["sleep", "30"]))
             await #expect(throws: ErrandError.self) { try await coordinator.remove(id: run.id, force: false) }
             try await coordinator.remove(id: run.id, force: true)
-            await #expect(throws: ErrandError.noSuchRun(run.id)) { try await coordinator.run(id: run.id) }
+            await #expect(throws: ErrandError.noSuchRun(run.id)) { try await coordinator.reader.run(id: run.id) }
         }
     }
 
@@ -227,7 +227,7 @@ struct RunCoordinatorTests {
                 try await coordinator.start(RunRequest(argv: ["true"], workingDirectory: "/no/such/dir", environment: Self.environment))
             }
             await #expect(throws: ErrandError.self) { try await coordinator.start(request(["true"], name: "bad name")) }
-            let runs = try await coordinator.runs(RunQuery())
+            let runs = try await coordinator.reader.runs(RunQuery())
             #expect(runs.isEmpty)
         }
     }
@@ -242,7 +242,7 @@ struct RunCoordinatorTests {
             var bytes: [UInt8] = []
             var after: Int64 = 0
             while true {
-                let page = try await coordinator.output(id: run.id, after: after, limit: 1000)
+                let page = try await coordinator.reader.output(id: run.id, after: after, limit: 1000)
                 if page.chunks.isEmpty { break }
                 for chunk in page.chunks { bytes += chunk.bytes }
                 after = page.next
@@ -265,7 +265,7 @@ struct RunCoordinatorTests {
         _ = try await store.updateRun(id: interrupted.id, RunUpdate(state: .running, pid: 999_999, startedAt: Date()))
         let reborn = try Fixture(path: first.path)
         try await reborn.serving { coordinator in
-            let failed = try await coordinator.run(id: interrupted.id)
+            let failed = try await coordinator.reader.run(id: interrupted.id)
             #expect(failed.state == .failed)
             #expect(failed.reason?.contains("the daemon stopped while the run was Running") == true)
             let done = try await finish(coordinator, queued.id)
@@ -278,9 +278,9 @@ struct RunCoordinatorTests {
         try await Fixture().serving { coordinator in
             let slow = try await coordinator.start(request(["sleep", "600"]))
             let fast = try await coordinator.start(request(["true"]))
-            let (done, _) = try await coordinator.wait(ids: [slow.id, fast.id], any: true, timeout: .seconds(10))
+            let (done, _) = try await coordinator.reader.wait(ids: [slow.id, fast.id], any: true, timeout: .seconds(10))
             #expect(done)
-            let (allDone, _) = try await coordinator.wait(ids: [slow.id, fast.id], any: false, timeout: .milliseconds(200))
+            let (allDone, _) = try await coordinator.reader.wait(ids: [slow.id, fast.id], any: false, timeout: .milliseconds(200))
             #expect(!allDone)
             _ = try await coordinator.stop(id: slow.id, grace: .zero)
         }

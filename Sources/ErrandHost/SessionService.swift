@@ -7,11 +7,32 @@ import ServiceLifecycle
 /// Sessions: named readers the daemon keeps, so a client can disconnect, go away, and connect again
 /// from another terminal without losing output (PowerShell's Disconnect-/Connect-/Receive-PSSession,
 /// without its data loss: runs never block on a disconnected session, output is stored anyway).
-extension RunCoordinator {
-    public func createSession(_ request: SessionRequest) async throws -> SessionView {
+/// Its own actor beside the coordinator, which it asks only to stop the runs of a session that ends.
+public actor SessionService {
+    let store: any Store
+    let coordinator: RunCoordinator
+    let clock: any HostClock
+    /// Seconds a disconnected session is kept when it was created without its own idle timeout.
+    let defaultIdleTimeout: Double
+    let logger: Logger
+    /// When the earliest disconnected session expires (nil: none is disconnected). Unknown at start, so the
+    /// first sweep reads the store.
+    var nextSessionExpiry: Date? = .distantPast
+
+    public init(coordinator: RunCoordinator, logger: Logger = Logger(label: "errand.sessions")) {
+        self.coordinator = coordinator
+        self.store = coordinator.store
+        self.clock = coordinator.clock
+        self.defaultIdleTimeout = coordinator.configuration.sessionIdleTimeout
+        self.logger = logger
+    }
+
+    private func now() -> Date { clock.now }
+
+    public func create(_ request: SessionRequest) async throws -> SessionView {
         let request = try request.validated()
         let session = Session(
-            name: request.name, createdAt: now(), idleTimeout: request.idleTimeout ?? configuration.sessionIdleTimeout,
+            name: request.name, createdAt: now(), idleTimeout: request.idleTimeout ?? defaultIdleTimeout,
             stopOnExpire: request.stopOnExpire ?? false)
         guard try await store.createSession(session) else {
             throw ErrandError.conflict("session '\(request.name)' exists; connect to it with `errand session connect \(request.name)`")
@@ -19,24 +40,24 @@ extension RunCoordinator {
         return SessionView(session: session, runs: [])
     }
 
-    public func sessionViews() async throws -> [SessionView] {
+    public func views() async throws -> [SessionView] {
         var views: [SessionView] = []
         for session in try await store.sessions() { views.append(try await view(of: session)) }
         return views
     }
 
     /// A session as it is, without counting as a use (the dashboard and `session list` only look).
-    public func sessionView(named name: String) async throws -> SessionView {
+    public func view(named name: String) async throws -> SessionView {
         try await view(of: existingSession(name))
     }
 
-    public func connectSession(_ name: String) async throws -> SessionView {
+    public func connect(_ name: String) async throws -> SessionView {
         let session = try await existingSession(name).connected(at: now())
         try await store.updateSession(session)
         return try await view(of: session)
     }
 
-    public func disconnectSession(_ name: String) async throws -> SessionView {
+    public func disconnect(_ name: String) async throws -> SessionView {
         let session = try await existingSession(name).disconnected(at: now())
         try await store.updateSession(session)
         noteSessionExpiry(session.expiresAt)
@@ -44,7 +65,7 @@ extension RunCoordinator {
     }
 
     /// Deletes a session and its cursors. Its runs go on, unless `stopRuns`.
-    public func removeSession(_ name: String, stopRuns: Bool) async throws {
+    public func remove(_ name: String, stopRuns: Bool) async throws {
         _ = try await existingSession(name)
         if stopRuns { await stopUnfinishedRuns(of: name, cause: .user) }
         try await store.deleteSession(named: name)
@@ -52,16 +73,16 @@ extension RunCoordinator {
 
     /// A use of the session by `start`, `get` or `receive`: it counts as a connect (as Receive-PSSession
     /// connects) and gives the reader of the session's cursors.
-    public func useSession(_ name: String) async throws -> String {
+    public func use(_ name: String) async throws -> String {
         try Names.validate(name, what: "session name")
-        _ = try await connectSession(name)
+        _ = try await connect(name)
         return Sessions.reader(name)
     }
 
-    /// Removes every session expired at `now` (default: the coordinator's clock), first stopping the
+    /// Removes every session expired at `now` (default: the clock's), first stopping the
     /// unfinished runs of those created with `stopOnExpire`. Returns the names removed.
     @discardableResult
-    public func expireSessions(at now: Date? = nil) async throws -> [String] {
+    public func expire(at now: Date? = nil) async throws -> [String] {
         let now = now ?? self.now()
         // An idle daemon does not read the store each sweep: only once the earliest expiry has come.
         guard let due = nextSessionExpiry, now >= due else { return [] }
@@ -90,7 +111,7 @@ extension RunCoordinator {
         let unfinished = (try? await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }, session: name))) ?? []
         await withTaskGroup(of: Void.self) { group in
             for run in unfinished {
-                group.addTask { _ = try? await self.stop(id: run.id, grace: self.stopGrace(of: run.id), cause: cause) }
+                group.addTask { _ = try? await self.coordinator.stop(id: run.id, cause: cause) }
             }
         }
     }
@@ -108,34 +129,26 @@ extension RunCoordinator {
 }
 
 /// The daemon's periodic expiry of disconnected sessions. The decision is `Session.isExpired(at:)`
-/// (pure); this only calls ``RunCoordinator/expireSessions(at:)`` every `interval` on `clock`.
-public struct SessionSweeper<C: Clock>: Service where C.Duration == Duration {
-    let coordinator: RunCoordinator
+/// (pure); this only calls ``SessionService/expire(at:)`` every `interval` on the sessions' clock.
+public struct SessionSweeper: Service {
+    let sessions: SessionService
     let interval: Duration
-    let clock: C
 
-    public init(coordinator: RunCoordinator, interval: Duration, clock: C) {
-        self.coordinator = coordinator
+    public init(sessions: SessionService, interval: Duration) {
+        self.sessions = sessions
         self.interval = interval
-        self.clock = clock
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await coordinator.expireSessions()
+                    try await sessions.expire()
                 } catch {
-                    coordinator.logger.error("session expiry failed: \(error)")
+                    sessions.logger.error("session expiry failed: \(error)")
                 }
-                do { try await clock.sleep(for: interval) } catch { return }
+                do { try await sessions.clock.sleep(for: interval) } catch { return }
             }
         }
-    }
-}
-
-extension SessionSweeper where C == ContinuousClock {
-    public init(coordinator: RunCoordinator, interval: Duration) {
-        self.init(coordinator: coordinator, interval: interval, clock: ContinuousClock())
     }
 }

@@ -10,9 +10,24 @@ public struct OutputPage: Sendable {
     public var run: Run
 }
 
-extension RunCoordinator {
+/// Every read of runs and their output: Get-Job, Receive-Job, Wait-Job and long polls. A value over the
+/// store and the event hub, outside the coordinator's actor, so reads never queue behind run lifecycles.
+public struct RunReader: Sendable {
+    public let store: any Store
+    public let hub: EventHub
+
+    public init(store: any Store, hub: EventHub) {
+        self.store = store
+        self.hub = hub
+    }
+
     public func run(id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
         try await existingRun(id, reader: reader)
+    }
+
+    func existingRun(_ id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
+        guard let run = try await store.run(id: id, reader: reader) else { throw ErrandError.noSuchRun(id) }
+        return run
     }
 
     public func runs(_ query: RunQuery) async throws -> [Run] {
