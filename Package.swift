@@ -164,7 +164,11 @@ let package = Package(
         .testTarget(
             name: "ErrandRemoteTests", dependencies: ["ErrandCore", "ErrandRunner", "ErrandRemote"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "ErrandStoreTests",
+            dependencies: [
+                "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",
