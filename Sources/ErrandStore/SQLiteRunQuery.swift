@@ -20,16 +20,16 @@ enum SQLiteRunQuery {
         var clauses: [String] = []
         // ?1 is the reader whose cursor decides hasMoreData; every later `?` is numbered after it.
         var arguments: StatementArguments = [query.reader]
-        func any(_ column: String, in values: [some DatabaseValueConvertible]) {
+        func oneOf(_ column: String, in values: [some DatabaseValueConvertible]) {
             clauses.append("\(column) IN (\(placeholders(values.count)))")
             arguments += StatementArguments(values)
         }
-        if !query.ids.isEmpty { any("id", in: query.ids) }
+        if !query.ids.isEmpty { oneOf("id", in: query.ids) }
         if !query.names.isEmpty {
             clauses.append("(" + query.names.map { _ in "name LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
             arguments += StatementArguments(query.names.map { likePattern(NamePattern($0)) })
         }
-        if !query.jobs.isEmpty { any("job_name", in: query.jobs) }
+        if !query.jobs.isEmpty { oneOf("job_name", in: query.jobs) }
         if let parent = query.parent {
             clauses.append("parent_id = ?")
             arguments += [parent]
@@ -44,7 +44,7 @@ enum SQLiteRunQuery {
             clauses.append("session_name = ?")
             arguments += [session]
         }
-        if !query.states.isEmpty { any("state", in: query.states.map(\.rawValue)) }
+        if !query.states.isEmpty { oneOf("state", in: query.states.map(\.rawValue)) }
         if let hasMoreData = query.hasMoreData {
             // The rule is "not finished, or output past the reader's cursor": the states that have more data
             // whatever the output, or a last sequence number past the cursor.

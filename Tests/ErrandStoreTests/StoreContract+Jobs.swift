@@ -82,10 +82,11 @@ extension StoreContract {
         #expect(try await store.run(id: run.id)?.state == .stopped)
         // Concurrent claims of one tick, skipped or not, still make one run.
         let next = t0.addingTimeInterval(60)
+        let scheduled = new
         let winners = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<8 {
                 group.addTask {
-                    let claimed = try await store.claimTick(job: "report", due: next, run: new, skipped: index % 2 == 0 ? skip : nil)
+                    let claimed = try await store.claimTick(job: "report", due: next, run: scheduled, skipped: index % 2 == 0 ? skip : nil)
                     return claimed == nil ? 0 : 1
                 }
             }
