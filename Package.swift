@@ -37,10 +37,13 @@ let package = Package(
         .target(name: "ErrandCore", swiftSettings: swiftSettings),
         // Cron and recurrence schedules: parse, describe, next occurrences. Pure; the clock is passed in.
         .target(name: "ErrandSchedule", swiftSettings: swiftSettings),
-        // Durable state behind one `Store` protocol; SQLite (GRDB) today.
+        // Durable state behind the `Store` capability protocols; engines (SQLite on GRDB today) are Services.
         .target(
             name: "ErrandStore",
-            dependencies: ["ErrandCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ErrandCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Launching, watching and stopping processes behind the `ProcessLauncher` seam.
@@ -182,7 +185,11 @@ let package = Package(
             name: "ErrandDaemonTests", dependencies: ["ErrandCore", "ErrandDaemon", "ErrandHost", "ErrandServer"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ErrandStoreTests", dependencies: ["ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift")],
+            name: "ErrandStoreTests",
+            dependencies: [
+                "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandHostTests",

@@ -35,6 +35,9 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     public var outputSeq: Int64
     /// The session the run was started in (`errand start --session`); nil for runs of no session.
     public var session: String?
+    /// A run waiting to start (`NotStarted`) is not started before this time (a retry's backoff, kept
+    /// across restarts); nil when it may start at once. Absent from the JSON when nil.
+    public var notBefore: Date?
 
     public init(
         id: Int64, name: String, job: String? = nil, type: RunType = .backgroundJob, state: RunState = .notStarted,
@@ -43,7 +46,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         triggerDetail: String? = nil, parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil,
         signal: Int32? = nil,
         reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0,
-        session: String? = nil
+        session: String? = nil, notBefore: Date? = nil
     ) {
         self.id = id
         self.name = name
@@ -70,6 +73,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         self.endedAt = endedAt
         self.outputSeq = outputSeq
         self.session = session
+        self.notBefore = notBefore
     }
 }
 
@@ -77,7 +81,10 @@ extension Run {
     /// A fan-out's parent (`errand invoke`): it runs nothing itself; its children run on the hosts.
     public var isFanOutParent: Bool { type == .remoteJob && parentId == nil }
     /// One host's part of a fan-out (a retry also has a parent, but is not remote).
-    public var isFanOutChild: Bool { type == .remoteJob && parentId != nil }
+    public var isFanOutChild: Bool { Self.isFanOutChild(type: type, parentId: parentId) }
+
+    /// The fan-out child rule on its parts, for stores that filter on it (`RunQuery.includeChildren`).
+    public static func isFanOutChild(type: RunType, parentId: Int64?) -> Bool { type == .remoteJob && parentId != nil }
 }
 
 /// Names of throttle groups.

@@ -227,14 +227,16 @@ public actor RunCoordinator: Service {
     /// `Stopped` with the reason, so it shows in the job's history. Nil when the tick was claimed before.
     public func recordSkipped(_ plan: RunPlan, reason: String) async throws -> Run? {
         let run: Run
+        let endedAt = now()
         if let due = plan.tick, let job = plan.run.job {
-            guard let claimed = try await store.claimTick(job: job, due: due, run: plan.run) else { return nil }
+            // One transaction claims the tick and records its run Stopped: no crash window between the two.
+            let skip = SkippedTick(reason: reason, endedAt: endedAt)
+            guard let claimed = try await store.claimTick(job: job, due: due, run: plan.run, skipped: skip) else { return nil }
             run = claimed
         } else {
             run = try await store.createRun(plan.run)
+            try await store.updateRun(id: run.id, RunUpdate(state: .stopped, reason: reason, endedAt: endedAt))
         }
-        let endedAt = now()
-        try await store.updateRun(id: run.id, RunUpdate(state: .stopped, reason: reason, endedAt: endedAt))
         hub.publish(.state(runID: run.id, state: .stopped))
         await ended(RunEnd(id: run.id, job: run.job, state: .stopped, endedAt: endedAt))
         var skipped = run

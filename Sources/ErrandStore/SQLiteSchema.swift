@@ -112,6 +112,10 @@ enum SQLiteSchema {
             // A fan-out parent stores its children's output merged, each chunk labelled with its host.
             try db.execute(sql: "ALTER TABLE output ADD COLUMN host TEXT")
         }
+        migrator.registerMigration("v7: not-before times of queued runs") { db in
+            // A retry waits in the store (NotStarted, not before a time), so a restart keeps it.
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN not_before DATETIME")
+        }
         return migrator
     }
 }

@@ -4,27 +4,33 @@ import GRDB
 
 extension SQLiteStore {
     public func createToken(_ token: TokenRecord) async throws {
-        do {
-            try await write { db in
-                try db.cachedStatement(
-                    sql: "INSERT INTO tokens (name, role, prefix, hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)"
-                ).execute(
-                    arguments: [token.name, token.role.rawValue, token.prefix, token.hash, token.createdAt, token.lastUsedAt])
+        try await write { db in
+            // Checked in the transaction that inserts, so the error names what is taken.
+            let taken = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT name, prefix FROM tokens WHERE name = ? OR prefix = ? LIMIT 1"),
+                arguments: [token.name, token.prefix])
+            if let taken {
+                let name: String = taken["name"]
+                throw name == token.name
+                    ? StoreError.conflict("a token named '\(token.name)' already exists; revoke it first or choose another name")
+                    : StoreError.conflict("another token has the prefix '\(token.prefix)'; create the token again (a new secret)")
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw ErrandError.conflict("a token named '\(token.name)' already exists; revoke it first or choose another name")
+            try db.cachedStatement(
+                sql: "INSERT INTO tokens (name, role, prefix, hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)"
+            ).execute(
+                arguments: [token.name, token.role.rawValue, token.prefix, token.hash, token.createdAt, token.lastUsedAt])
         }
     }
 
     public func token(prefix: String) async throws -> TokenRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE prefix = ?"), arguments: [prefix])
                 .map(Self.decodeToken)
         }
     }
 
     public func tokens() async throws -> [TokenRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY name").map(Self.decodeToken)
         }
     }

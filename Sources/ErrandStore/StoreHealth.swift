@@ -21,15 +21,10 @@ public final class StoreHealth: Sendable {
             let value = try await body()
             problem.withLock { $0 = nil }
             return value
-        } catch let error as DatabaseError where Self.isTransient(error.resultCode) {
+        } catch let error as DatabaseError where SQLiteErrors.isTransient(error.resultCode) {
             let reason = "the store cannot write: \(error.message ?? "\(error.resultCode)")"
             problem.withLock { $0 = reason }
-            throw ErrandError(.unavailable, reason + "; try again when there is room (or the file is writable)")
+            throw StoreError.unavailable(reason + "; try again when there is room (or the file is writable)")
         }
-    }
-
-    static func isTransient(_ code: ResultCode) -> Bool {
-        [.SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_BUSY, .SQLITE_CANTOPEN, .SQLITE_LOCKED]
-            .contains(code.primaryResultCode)
     }
 }

@@ -146,12 +146,8 @@ struct GetCommand: AsyncParsableCommand {
         }
     }
 
-    /// The daemon's name match (`*`, `?`, any case), to tell which pattern matched nothing.
-    static func matches(_ name: String, _ pattern: String) -> Bool {
-        let escaped = NSRegularExpression.escapedPattern(for: pattern.lowercased())
-            .replacingOccurrences(of: "\\*", with: ".*").replacingOccurrences(of: "\\?", with: ".")
-        return name.lowercased().range(of: "^" + escaped + "$", options: .regularExpression) != nil
-    }
+    /// The daemon's name match (``NamePattern``), to tell which pattern matched nothing.
+    static func matches(_ name: String, _ pattern: String) -> Bool { NamePattern(pattern).matches(name) }
 }
 
 /// `errand receive` (Receive-Job).

@@ -1,25 +1,18 @@
 import ErrandCore
-import ErrandStore
 import Foundation
+import GRDB
+import ServiceLifecycleTestKit
 import Testing
 
+@testable import ErrandStore
+
+/// What is SQLite's own: the file, reopening it, migrating an older schema. The guarantees every engine
+/// keeps are in ``StoreContract``.
 @Suite("SQLite store")
 struct SQLiteStoreTests {
-    static func temporaryDatabase() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory.appendingPathComponent("errand.sqlite").path
-    }
-
-    @Test("keeps the store contract", arguments: StoreContract.checks.map(\.name))
-    func contract(_ name: String) async throws {
-        let check = StoreContract.checks.first { $0.name == name }!.check
-        try await check(try SQLiteStore(path: Self.temporaryDatabase()))
-    }
-
     @Test("runs and output survive closing and reopening the file")
     func durable() async throws {
-        let path = try Self.temporaryDatabase()
+        let path = try StoreContract.temporaryDatabase()
         let id: Int64
         do {
             let store = try SQLiteStore(path: path)
@@ -31,30 +24,64 @@ struct SQLiteStoreTests {
         #expect(try await reopened.output(runID: id, after: 0, limit: 10).map(\.bytes) == [Array("kept\n".utf8)])
     }
 
-    @Test("concurrent receivers of one reader never get the same chunk")
-    func concurrentReceive() async throws {
-        let store = try SQLiteStore(path: Self.temporaryDatabase())
-        let id = try await store.createRun(StoreContract.newRun()).id
-        try await store.appendOutput(runID: id, (1...200).map { StoreContract.chunk($0, "\($0)\n") })
-        let received = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    var mine: [Int64] = []
-                    while let page = try await store.receive(runID: id, reader: "", limit: 7), !page.isEmpty {
-                        mine += page.map(\.seq)
-                    }
-                    return mine
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        #expect(received.sorted() == Array(1...200))
+    @Test("a file that is not a database is a clear 'unavailable' error naming the file")
+    func notADatabase() throws {
+        let path = try StoreContract.temporaryDatabase()
+        try Data("this is not sqlite, but it is long enough to have a header page".utf8).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: ErrandError.self) { try SQLiteStore(path: path) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains(path) == true, "\(error?.message ?? "")")
     }
 
-    @Test("a file that is not a database is a clear error")
-    func notADatabase() throws {
-        let path = try Self.temporaryDatabase()
-        try Data("this is not sqlite".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: (any Error).self) { try SQLiteStore(path: path) }
+    @Test("a database of the previous schema (v6) opens, migrates and keeps its runs; not-before times are new")
+    func migratesFromV6() async throws {
+        let path = try StoreContract.temporaryDatabase()
+        do {
+            let old = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(old, upTo: "v6: hosts of fan-out output")
+            try await old.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO runs (name, type, state, argv, environment, throttle_group, instance, trigger, created_at)
+                        VALUES ('old', 'BackgroundJob', 'NotStarted', '["true"]', '{}', 'default', 'h', 'manual', ?)
+                        """, arguments: [StoreContract.t0])
+                #expect(try Row.fetchOne(db, sql: "SELECT * FROM pragma_table_info('runs') WHERE name = 'not_before'") == nil)
+            }
+            try old.close()
+        }
+        let store = try SQLiteStore(path: path)
+        let old = try #require(try await store.runs(RunQuery()).first)
+        #expect(old.name == "old" && old.notBefore == nil && old.state == .notStarted)
+        var held = StoreContract.newRun()
+        held.notBefore = StoreContract.t0
+        #expect(try await store.createRun(held).notBefore == StoreContract.t0)
+        // Opening again finds nothing to migrate.
+        #expect(try await SQLiteStore(path: path).runs(RunQuery()).count == 2)
+    }
+
+    @Test("as a Service it closes the file at graceful shutdown; later uses are 'unavailable'")
+    func closesAtShutdown() async throws {
+        let store = try SQLiteStore(path: try StoreContract.temporaryDatabase())
+        _ = try await store.createRun(StoreContract.newRun())
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                // Still open while the service runs.
+                #expect(try await store.runs(RunQuery()).count == 1)
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        let error = await #expect(throws: ErrandError.self) { try await store.runs(RunQuery()) }
+        #expect(error?.code == .unavailable)
+        let write = await #expect(throws: ErrandError.self) { try await store.createRun(StoreContract.newRun()) }
+        #expect(write?.code == .unavailable)
+    }
+
+    @Test("a name pattern becomes a LIKE pattern whose only wildcards are the pattern's")
+    func likePatterns() {
+        #expect(SQLiteRunQuery.likePattern(NamePattern("a*b?c")) == "a%b_c")
+        #expect(SQLiteRunQuery.likePattern(NamePattern("50%_off\\")) == "50\\%\\_off\\\\")
+        #expect(SQLiteRunQuery.likePattern(NamePattern("[x]")) == "[x]")
     }
 }

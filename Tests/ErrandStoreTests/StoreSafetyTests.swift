@@ -64,4 +64,31 @@ struct StoreSafetyTests {
         #expect(failure?.code == .unavailable)
         #expect(store.writeProblem != nil)
     }
+
+    @Test(
+        "every SQLite error becomes a store error with the code a caller can act on, and keeps SQLite's words",
+        arguments: [
+            (ResultCode.SQLITE_FULL, ErrandError.Code.unavailable), (.SQLITE_READONLY, .unavailable), (.SQLITE_IOERR, .unavailable),
+            (.SQLITE_BUSY, .unavailable), (.SQLITE_LOCKED, .unavailable), (.SQLITE_CANTOPEN, .unavailable),
+            (.SQLITE_CORRUPT, .unavailable), (.SQLITE_NOTADB, .unavailable), (.SQLITE_CONSTRAINT, .conflict),
+            (.SQLITE_CONSTRAINT_UNIQUE, .conflict), (.SQLITE_TOOBIG, .badRequest), (.SQLITE_RANGE, .badRequest),
+            (.SQLITE_ERROR, .internal), (.SQLITE_MISUSE, .internal),
+        ] as [(ResultCode, ErrandError.Code)])
+    func errorMapping(_ code: ResultCode, _ expected: ErrandError.Code) {
+        let error = SQLiteErrors.storeError(DatabaseError(resultCode: code, message: "what SQLite said"))
+        #expect(error.code == expected)
+        #expect(error.message.contains("what SQLite said"))
+        #expect(StoreError.isRetryable(error) == (expected == .unavailable))
+    }
+
+    @Test("a write refused by a constraint reaches the caller as a conflict, and the store stays healthy")
+    func constraintIsConflict() async throws {
+        let store = try SQLiteStore(path: path())
+        let id = try await store.createRun(NewRun(argv: ["true"], instance: "t", createdAt: Date())).id
+        let chunk = OutputChunk(seq: 1, time: Date(), stream: .output, bytes: [1])
+        try await store.appendOutput(runID: id, [chunk])
+        let error = await #expect(throws: ErrandError.self) { try await store.appendOutput(runID: id, [chunk]) }
+        #expect(error?.code == .conflict)
+        #expect(store.writeProblem == nil)
+    }
 }

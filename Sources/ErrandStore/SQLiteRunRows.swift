@@ -1,0 +1,87 @@
+import ErrandCore
+import Foundation
+import GRDB
+
+/// Runs as rows of the `runs` table: the columns read, how a row becomes a ``Run``, how a ``NewRun`` is inserted.
+enum SQLiteRunRows {
+    /// The reader's cursor on the run (0 when it has received nothing); the statement's first argument (`?1`)
+    /// is the reader.
+    static let readerCursorSQL =
+        "COALESCE((SELECT position FROM cursors WHERE cursors.run_id = runs.id AND cursors.reader = ?1), 0)"
+
+    static let columns = """
+        id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
+        trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
+        session_name, not_before, \(readerCursorSQL) AS reader_cursor
+        """
+
+    static func fetch(_ db: Database, id: Int64, reader: String) throws -> Run? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(columns) FROM runs WHERE id = ?2"), arguments: [reader, id])
+            .map(decode)
+    }
+
+    /// A row as a run; `hasMoreData` is the core's rule (``Receiving/hasMoreData(state:lastSeq:cursor:)``)
+    /// on the row's state, last sequence number and the reader's cursor.
+    static func decode(_ row: Row) throws -> Run {
+        let id: Int64 = row["id"]
+        let state = RunState(rawValue: row["state"]) ?? .failed
+        let outputSeq: Int64 = row["output_seq"]
+        let cursor: Int64 = row["reader_cursor"]
+        return Run(
+            id: id, name: row["name"], job: row["job_name"], type: RunType(rawValue: row["type"]) ?? .backgroundJob,
+            state: state, hasMoreData: Receiving.hasMoreData(state: state, lastSeq: outputSeq, cursor: cursor),
+            location: row["instance"], argv: try decodeJSON([String].self, row["argv"], what: "argv of run \(id)"),
+            workingDirectory: row["working_directory"], throttleGroup: row["throttle_group"],
+            timeout: row["timeout_seconds"], trigger: TriggerKind(rawValue: row["trigger"]) ?? .manual,
+            triggerDetail: row["trigger_detail"],
+            parentId: row["parent_id"], attempt: row["attempt"], pid: row["pid"], exitCode: row["exit_code"],
+            signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
+            endedAt: row["ended_at"], outputSeq: outputSeq, session: row["session_name"], notBefore: row["not_before"])
+    }
+
+    /// JSON kept in a text column; a column that does not decode is named in the error.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ json: String, what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(json.utf8))
+        } catch {
+            throw ErrandError(.internal, "the store holds a damaged \(what): \(error)")
+        }
+    }
+
+    /// A new run's JSON columns, encoded before entering the write transaction.
+    struct Encoded {
+        let argv: String
+        let environment: String
+
+        init(_ new: NewRun) throws {
+            argv = String(decoding: try JSONEncoder().encode(new.argv), as: UTF8.self)
+            environment = String(decoding: try JSONEncoder().encode(new.environment), as: UTF8.self)
+        }
+    }
+
+    /// Inserts a run: `NotStarted`, or `Stopped` with the skip's reason and end when `skipped` is given.
+    static func insert(_ db: Database, _ new: NewRun, _ encoded: Encoded, skipped: SkippedTick?) throws -> Run {
+        let state: RunState = skipped == nil ? .notStarted : .stopped
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
+                    timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
+                    not_before, reason, ended_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                new.name ?? "", new.job, new.type.rawValue, state.rawValue, encoded.argv, new.workingDirectory,
+                encoded.environment, new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.triggerDetail,
+                new.parentId, new.attempt, new.createdAt, new.session, new.notBefore, skipped?.reason, skipped?.endedAt,
+            ])
+        let id = db.lastInsertedRowID
+        if new.name == nil {
+            try db.cachedStatement(sql: "UPDATE runs SET name = 'Job' || id WHERE id = ?").execute(arguments: [id])
+        }
+        guard let run = try fetch(db, id: id, reader: Receiving.defaultReader) else {
+            throw ErrandError(.internal, "the store lost run \(id) inside the transaction that created it")
+        }
+        return run
+    }
+}
