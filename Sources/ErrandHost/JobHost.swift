@@ -277,7 +277,7 @@ public actor JobHost: Service {
     /// Creates and starts one run of `job`; nil when `tick` was claimed before.
     func start(
         _ job: DeployedJob, arguments: [String], trigger: TriggerKind, detail: String?, tick: Date?, attempt: Int = 1,
-        parentId: Int64? = nil, argumentText: String? = nil
+        parentId: Int64? = nil, argumentText: String? = nil, notBefore: Date? = nil
     ) async throws -> Run? {
         starting[job.name, default: 0] += 1
         defer { starting[job.name, default: 1] -= 1 }
@@ -287,6 +287,7 @@ public actor JobHost: Service {
         plan.run.triggerDetail = detail
         plan.run.attempt = attempt
         plan.run.parentId = parentId
+        plan.run.notBefore = notBefore
         plan.tick = tick
         let run: Run?
         do {
@@ -375,28 +376,20 @@ public actor JobHost: Service {
         await prune(name)
     }
 
-    /// Starts the next attempt of a failed run after the retry policy's delay.
+    /// Creates the next attempt of a failed run at once, `NotStarted` until the retry policy's delay has
+    /// passed (its "not before" time): the retry is in the store, so a restart of the daemon keeps it.
     func retryIfAllowed(_ job: DeployedJob, _ end: RunEnd) async {
-        guard let run = try? await store.run(id: end.id) else { return }
+        guard !shuttingDown, let run = try? await store.run(id: end.id) else { return }
         let retry = run.attempt  // attempt 1 failed → retry number 1
         guard let delay = job.settings.retries.delay(beforeRetry: retry) else { return }
         let arguments = Array(run.argv.dropFirst(job.record.entryPoint.count))
-        let name = job.name
-        logger.info("run \(run.id) of '\(name)' failed; retry \(retry) of \(job.settings.retries.count) in \(delay)")
-        inBackground {
-            do { try await self.clock.sleep(for: delay) } catch { return }
-            await self.startRetry(name, arguments: arguments, of: run)
-        }
-    }
-
-    private func startRetry(_ name: String, arguments: [String], of run: Run) async {
-        guard !shuttingDown, let job = jobs[name] else { return }
+        logger.info("run \(run.id) of '\(job.name)' failed; retry \(retry) of \(job.settings.retries.count) in \(delay)")
         do {
             _ = try await start(
                 job, arguments: arguments, trigger: .retry, detail: "retry \(run.attempt) of run \(run.id)", tick: nil,
-                attempt: run.attempt + 1, parentId: run.parentId ?? run.id)
+                attempt: run.attempt + 1, parentId: run.parentId ?? run.id, notBefore: now().addingTimeInterval(delay.seconds))
         } catch {
-            logger.error("could not retry run \(run.id) of '\(name)': \(error)")
+            logger.error("could not retry run \(run.id) of '\(job.name)': \(error)")
         }
     }
 

@@ -65,6 +65,9 @@ public actor RunCoordinator: Service {
     var acceptingRuns = true
     private let launches: AsyncStream<Int64>
     let launchQueue: AsyncStream<Int64>.Continuation
+    /// Queued runs with a "not before" time (retries waiting out their delay), for ``holdUntilDue()``.
+    private let holds: AsyncStream<(id: Int64, due: Date)>
+    private let holdQueue: AsyncStream<(id: Int64, due: Date)>.Continuation
 
     public init(
         store: any Store, launcher: any ProcessLauncher = SubprocessLauncher(), configuration: HostConfiguration,
@@ -83,6 +86,7 @@ public actor RunCoordinator: Service {
         self.logger = logger
         self.throttle = Throttle(defaultLimit: configuration.throttleLimit)
         (launches, launchQueue) = AsyncStream<Int64>.makeStream()
+        (holds, holdQueue) = AsyncStream<(id: Int64, due: Date)>.makeStream()
     }
 
     // MARK: - Service
@@ -92,6 +96,7 @@ public actor RunCoordinator: Service {
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                group.addTask { await self.holdUntilDue() }
                 for await id in launches {
                     group.addTask { await self.execute(id) }
                 }
@@ -112,6 +117,37 @@ public actor RunCoordinator: Service {
             }
         }
         launchQueue.finish()
+        holdQueue.finish()
+    }
+
+    /// Each held run waits for its time in a child task sleeping on the clock, then joins its throttle
+    /// queue. At shutdown the sleeps end; the runs stay `NotStarted` in the store, held again at restart.
+    private nonisolated func holdUntilDue() async {
+        await withDiscardingTaskGroup { group in
+            for await (id, due) in holds {
+                group.addTask {
+                    do { try await self.clock.sleep(until: due) } catch { return }
+                    await self.release(id)
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Queues a created or recovered run behind its throttle group, or holds it until its not-before time.
+    private func enqueue(_ run: Run) {
+        if let due = run.notBefore, due > now() {
+            holdQueue.yield((run.id, due))
+        } else {
+            throttle.enqueue(run.id, group: run.throttleGroup)
+        }
+    }
+
+    /// A held run's time has come: it joins its throttle queue (unless it was stopped meanwhile).
+    private func release(_ id: Int64) {
+        guard acceptingRuns, let entry = tracked[id], entry.lifecycle.phase == .queued, let run = entry.run else { return }
+        throttle.enqueue(id, group: run.throttleGroup)
+        dispatch()
     }
 
     /// Runs left unfinished by a daemon that died: ``RunLifecycle/recovery(of:)`` decides which are
@@ -122,8 +158,8 @@ public actor RunCoordinator: Service {
         for run in unfinished {
             switch RunLifecycle.recovery(of: run) {
             case .requeue:
-                tracked[run.id] = TrackedRun()
-                throttle.enqueue(run.id, group: run.throttleGroup)
+                tracked[run.id] = TrackedRun(run: run)
+                enqueue(run)
             case .fail(var reason):
                 if await Self.killLeftover(of: run) { reason += "; its leftover processes were killed" }
                 try await store.updateRun(id: run.id, RunUpdate(state: .failed, reason: reason, endedAt: now()))
@@ -206,7 +242,7 @@ public actor RunCoordinator: Service {
         entry.stopGrace = plan.stopGrace
         entry.idleTimeout = plan.idleTimeout
         tracked[run.id] = entry
-        throttle.enqueue(run.id, group: group)
+        enqueue(run)
         dispatch()
         guard let phase = tracked[run.id]?.lifecycle.phase, phase != .queued else { return run }  // queued: as created
         if phase == .launching {

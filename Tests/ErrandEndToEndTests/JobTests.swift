@@ -214,6 +214,40 @@ struct JobTests {
         #expect(try await jobHistory(reborn, "worker").count == 6)
     }
 
+    @Test("a retry pending when the daemon is killed with SIGKILL runs after the restart, once")
+    func retrySurvivesKill() async throws {
+        let daemon = try Daemon()
+        try await daemon.start()
+        let folder = try temporaryFolder()
+        let mark = folder + "/tried"
+        var flaky = ZipWriter()
+        flaky.file("run.sh", "#!/bin/sh\nif [ -e \(mark) ]; then echo second; exit 0; fi\ntouch \(mark); echo first; exit 3\n")
+        let settings = folder + "/settings.job"
+        try #"{"retries": {"count": 1, "delay": "3s"}}"#.write(toFile: settings, atomically: true, encoding: .utf8)
+        let deployed = try await daemon.run(["job", "deploy", "flaky", try write(flaky), "--triggered", "--settings", settings])
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+        #expect(try await daemon.run(["job", "trigger", "flaky"]).status == 0)
+        var pending: Run?
+        for _ in 0..<100 where pending == nil {
+            pending = try await jobHistory(daemon, "flaky").first { $0.attempt == 2 }
+            if pending == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let retry = try #require(pending)
+        #expect(retry.state == .notStarted && retry.notBefore != nil)
+        daemon.stop(SIGKILL)
+
+        let reborn = try Daemon(dataDirectory: daemon.dataDirectory)
+        try await reborn.start()
+        defer { reborn.stop() }
+        let waited = try await reborn.run(["wait", String(retry.id), "--timeout", "30"])
+        #expect(waited.status == 0, "\(waited.stderr)")
+        let ran = try await reborn.get(retry.id)
+        #expect(ran.state == .completed)
+        #expect(try #require(ran.startedAt) >= retry.notBefore!)
+        #expect(try await reborn.run(["receive", String(retry.id)]).stdout == "second\n")
+        #expect(try await jobHistory(reborn, "flaky").count == 2)
+    }
+
     @Test("trigger --wait follows a failed attempt to its retries and exits with the last attempt's result")
     func triggerWaitFollowsRetries() async throws {
         let daemon = try Daemon()

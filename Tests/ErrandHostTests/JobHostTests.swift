@@ -326,6 +326,36 @@ struct JobHostTests {
         }
     }
 
+    @Test("a retry waits NotStarted in the store until its time on the clock, and a restart keeps it")
+    func durableRetry() async throws {
+        let clock = ManualClock()
+        let fixture = try Fixture(clock: clock)
+        let retry = try await fixture.serving { jobs in
+            _ = try await jobs.deploy(
+                DeployRequest(
+                    name: "fails", source: try fixture.package("exit 1", settings: #"{"retries": {"count": 1, "delay": "30s"}}"#),
+                    continuous: false))
+            let first = try await jobs.trigger("fails", arguments: [])
+            #expect(try await eventually { try await jobs.history("fails").count == 2 })
+            let retry = try #require(try await jobs.history("fails").first)
+            #expect(retry.state == .notStarted && retry.attempt == 2 && retry.trigger == .retry && retry.parentId == first.id)
+            let failedAt = try #require(try await fixture.store.run(id: first.id)?.endedAt)
+            #expect(retry.notBefore == failedAt.addingTimeInterval(30))
+            clock.advance(by: .seconds(29))
+            #expect(try await fixture.store.run(id: retry.id)?.state == .notStarted)
+            return retry
+        }
+        // The daemon goes away with the retry pending; the next one holds it until its time, then runs it.
+        let reborn = try Fixture(directory: fixture.directory, clock: clock)
+        try await reborn.serving { jobs in
+            try await clock.waitForSleepers(2)  // the scheduler and the held retry
+            #expect(try await reborn.store.run(id: retry.id)?.state == .notStarted)
+            clock.advance(by: .seconds(1))
+            #expect(try await eventually { try await reborn.store.run(id: retry.id)?.state == .failed })
+            #expect(try await jobs.history("fails").count == 2)  // the last attempt: no third
+        }
+    }
+
     @Test("a refused deploy leaves the previous version and its settings working")
     func refusedDeploy() async throws {
         let fixture = try Fixture()
