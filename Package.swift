@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure value types and logic: no I/O.
@@ -42,6 +43,9 @@ let package = Package(
             name: "ErrandStore",
             dependencies: [
                 "ErrandCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -49,7 +53,10 @@ let package = Package(
         // Launching, watching and stopping processes behind the `ProcessLauncher` seam.
         .target(
             name: "ErrandRunner",
-            dependencies: ["ErrandCore", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: [
+                "ErrandCore", .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Running on other hosts: another Errand daemon through its API, any host through the system's ssh.
@@ -188,6 +195,7 @@ let package = Package(
             name: "ErrandStoreTests",
             dependencies: [
                 "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),

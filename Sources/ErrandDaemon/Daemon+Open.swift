@@ -14,8 +14,8 @@ import NIOSSL
 
 extension Daemon {
     /// The daemon `errand serve` runs: checks the listen policy and the TLS files, creates and locks the data
-    /// dir (one daemon per data dir), raises the open-files limit and opens the SQLite store in it.
-    public static func open(_ configuration: DaemonConfiguration, logger: Logger) throws -> Daemon {
+    /// dir (one daemon per data dir), raises the open-files limit and opens the store (``DaemonConfiguration/store``).
+    public static func open(_ configuration: DaemonConfiguration, logger: Logger) async throws -> Daemon {
         let tls = try tlsConfiguration(certificate: configuration.tlsCertificate, key: configuration.tlsKey)
         try ListenPolicy(
             host: configuration.listenHost, port: configuration.listenPort, requireTokens: configuration.requireTokens, tls: tls != nil,
@@ -35,14 +35,17 @@ extension Daemon {
         raiseOpenFileLimit(logger: logger)
         let lock = try DataDirectoryLock(directory: dataDirectory)
         do {
-            let store: SQLiteStore
+            let location = try configuration.storeLocation
+            let store: any StoreEngine
             do {
-                store = try SQLiteStore(path: configuration.databasePath)
+                store = try await StoreFactory.open(location, logger: logger)
+            } catch let error as ErrandError {
+                throw error
             } catch {
-                throw ErrandError(.internal, "cannot open the database in \(dataDirectory): \(error)")
+                throw ErrandError(.internal, "cannot open the store \(location): \(error)")
             }
             return try Daemon(
-                configuration: configuration, store: store, launcher: SubprocessLauncher(), clock: SystemClock(),
+                configuration: configuration, store: store, storeEngine: store, launcher: SubprocessLauncher(), clock: SystemClock(),
                 remoteDaemons: ErrandClient.connector, dashboardToken: nil, secureCookies: tls != nil, tls: tls, lock: lock, logger: logger)
         } catch {
             lock.release()

@@ -37,6 +37,9 @@ public struct Daemon {
     let gate: ConnectionGate
     let tls: TLSConfiguration?
     let lock: DataDirectoryLock?
+    /// The store as a service when the daemon opened it (``open(_:logger:)``): first in the group, so it
+    /// closes last, after everything that writes to it.
+    let storeEngine: (any Service)?
     let logger: Logger
 
     /// Builds the daemon on `store`; nothing runs until ``prepare()`` and ``run()`` (or a test's service group).
@@ -53,17 +56,19 @@ public struct Daemon {
         dashboardToken: String? = nil, secureCookies: Bool = false, logger: Logger = Logger(label: "errand")
     ) throws {
         try self.init(
-            configuration: configuration, store: store, launcher: launcher, clock: clock, remoteDaemons: remoteDaemons,
-            dashboardToken: dashboardToken, secureCookies: secureCookies, tls: nil, lock: nil, logger: logger)
+            configuration: configuration, store: store, storeEngine: nil, launcher: launcher, clock: clock,
+            remoteDaemons: remoteDaemons, dashboardToken: dashboardToken, secureCookies: secureCookies, tls: nil, lock: nil,
+            logger: logger)
     }
 
     init(
-        configuration: DaemonConfiguration, store: any Store, launcher: any ProcessLauncher, clock: any HostClock,
-        remoteDaemons: @escaping RemoteDaemonConnector, dashboardToken: String?, secureCookies: Bool, tls: TLSConfiguration?,
+        configuration: DaemonConfiguration, store: any Store, storeEngine: (any Service)?, launcher: any ProcessLauncher,
+        clock: any HostClock, remoteDaemons: @escaping RemoteDaemonConnector, dashboardToken: String?, secureCookies: Bool, tls: TLSConfiguration?,
         lock: DataDirectoryLock?, logger: Logger
     ) throws {
         self.configuration = configuration
         self.store = store
+        self.storeEngine = storeEngine
         self.tls = tls
         self.lock = lock
         self.logger = logger
@@ -113,7 +118,7 @@ public struct Daemon {
             logger: logger
         )
         logger.info(
-            "errand \(ErrandVersion.current) serving \(tls == nil ? "http" : "https")://\(configuration.listen), data in \(configuration.dataDirectory), tokens \(configuration.requireTokens ? "required" : "not required")"
+            "errand \(ErrandVersion.current) serving \(tls == nil ? "http" : "https")://\(configuration.listen), data in \(configuration.dataDirectory), store \((try? configuration.storeLocation)?.description ?? "?"), tokens \(configuration.requireTokens ? "required" : "not required")"
         )
         if configuration.requireTokens, try await store.tokens().isEmpty {
             logger.warning(
@@ -122,7 +127,8 @@ public struct Daemon {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app)] + services.map { .init(service: $0) },
+                services: (storeEngine.map { [$0] } ?? []).map { .init(service: $0) } + [.init(service: app)]
+                    + services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

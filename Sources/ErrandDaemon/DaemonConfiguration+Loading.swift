@@ -3,6 +3,7 @@ import ErrandCore
 import ErrandHost
 import ErrandJobs
 import ErrandServer
+import ErrandStore
 import Foundation
 import Synchronization
 
@@ -68,7 +69,7 @@ extension DaemonConfiguration {
                 guard let flag = Bool(text) else { throw .badRequest("\(key.option) is true or false; got '\(text)'") }
                 content = .bool(flag)
             }
-            typed[AbsoluteConfigKey(ConfigKey(key.rawValue))] = ConfigValue(content, isSecret: false)
+            typed[AbsoluteConfigKey(ConfigKey(key.rawValue))] = ConfigValue(content, isSecret: key == .store)
         }
         return InMemoryProvider(name: "command line", values: typed)
     }
@@ -119,6 +120,14 @@ extension DaemonConfiguration {
         if let (text, _) = try settings.named(.tlsCert, settings.text) { tlsCertificate = text }
         if let (text, _) = try settings.named(.tlsKey, settings.text) { tlsKey = text }
         if let (text, _) = try settings.named(.sshConfig, settings.text) { sshConfig = text }
+        if let (text, name) = try settings.named(.store, settings.text) {
+            do {
+                _ = try StoreLocation(parsing: text, dataDirectory: dataDirectory)
+            } catch {
+                throw .badRequest("\(name): \(error.message)")
+            }
+            store = text
+        }
         try readConnectionLimits(settings)
     }
 

@@ -2,6 +2,7 @@ import ErrandCore
 import ErrandHost
 import ErrandJobs
 import ErrandServer
+import ErrandStore
 import Foundation
 
 /// Everything `errand serve` can be told, typed and checked: one value that ``Daemon`` is built from.
@@ -49,8 +50,14 @@ public struct DaemonConfiguration: Sendable {
         listenHost.contains(":") ? "[\(listenHost)]:\(listenPort)" : "\(listenHost):\(listenPort)"
     }
 
-    /// The database file in the data dir.
-    public var databasePath: String { dataDirectory + "/errand.sqlite" }
+    /// Where runs, output, jobs and tokens are kept (`store`): `sqlite:PATH` or a PostgreSQL URL, as written
+    /// (it may hold a password: show ``storeLocation`` instead). Nil: `errand.sqlite` in the data dir.
+    public var store: String?
+
+    /// ``store`` parsed; relative SQLite paths are in the data dir.
+    public var storeLocation: StoreLocation {
+        get throws(ErrandError) { try StoreLocation(parsing: store, dataDirectory: dataDirectory) }
+    }
 
     /// The job host's settings: where packages and jobs live, and their limits.
     var jobHost: JobHostConfiguration {

@@ -18,7 +18,7 @@ final class Drain: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for (channel, reader) in readers {
                 group.addTask {
-                    while let bytes = await reader.next() { await self.output(channel, bytes) }
+                    await reader.readAll { bytes in await self.output(channel, bytes) }
                 }
             }
         }

@@ -26,6 +26,7 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         }
         let lower = text.lowercased()
         if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+            _ = try PostgresURL(parsing: text)  // checked now: a bad URL is an error of the option, not of start-up
             self = .postgres(url: text)
         } else if lower.hasPrefix("sqlite:") {
             var path = String(text.dropFirst("sqlite:".count))
@@ -41,16 +42,13 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The location for messages and logs; a PostgreSQL URL without its password.
+    /// The location for messages, logs and status pages; a PostgreSQL URL without its password.
     public var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:" + path
         case .postgres(let url):
-            // postgres://user:secret@host/db → postgres://user:***@host/db
-            guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://"),
-                let colon = url[scheme.upperBound..<at].firstIndex(of: ":")
-            else { return url }
-            return String(url[..<colon]) + ":***" + String(url[at...])
+            // postgres://user:secret@host/db → postgres://user@host:5432/db
+            return (try? PostgresURL(parsing: url))?.description ?? PostgresURL.redacted(url)
         }
     }
 }

@@ -79,6 +79,12 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "FILE"))
     var sshConfig: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Where runs, output, jobs and tokens are kept: sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: $ERRAND_STORE, else errand.sqlite in the data dir; docs/stores.md).",
+            valueName: "URL"))
+    var store: String?
+
     @OptionGroup(title: "Connection limits (see docs/connections.md)")
     var connections: ConnectionOptions
 
@@ -98,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         if insecureHTTP { values[.insecureHTTP] = "true" }
         values[.sessionIdleTimeout] = sessionIdleTimeout
         values[.sshConfig] = sshConfig
+        values[.store] = store
         return values.merging(connections.commandLine) { option, _ in option }
     }
 

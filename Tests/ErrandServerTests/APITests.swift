@@ -27,7 +27,7 @@ struct APITests {
         configuration.host = HostConfiguration(instanceName: "api-test")
         configuration.maxPackageBytes = maxPackageBytes
         configuration.connections.maxBodyBytes = maxBodyBytes
-        let daemon = try Daemon(configuration: configuration, store: try SQLiteStore(path: configuration.databasePath))
+        let daemon = try Daemon(configuration: configuration, store: try SQLiteStore(path: configuration.dataDirectory + "/errand.sqlite"))
         try await daemon.prepare()
         try await Application(router: daemon.router, services: daemon.services).test(.router) { client in try await body(client) }
     }

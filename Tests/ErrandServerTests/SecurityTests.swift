@@ -158,7 +158,7 @@ struct AuthMiddlewareTests {
         var configuration = DaemonConfiguration(dataDirectory: directory.path)
         configuration.host = HostConfiguration(instanceName: "auth-test")
         configuration.requireTokens = requireTokens
-        let daemon = try Daemon(configuration: configuration, store: try SQLiteStore(path: configuration.databasePath))
+        let daemon = try Daemon(configuration: configuration, store: try SQLiteStore(path: configuration.dataDirectory + "/errand.sqlite"))
         try await daemon.prepare()
         let authority = TokenAuthority(store: daemon.store)
         var secrets: [TokenRole: String] = [:]

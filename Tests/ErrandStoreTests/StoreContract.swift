@@ -10,15 +10,24 @@ import Testing
 enum StoreContract {
     typealias Check = (name: String, check: @Sendable (any Store) async throws -> Void)
 
-    /// An engine under test: how to get a fresh, empty store of it.
+    /// An engine under test: how to get a fresh, empty store of it, and how to close it after the check.
     struct Engine: Sendable {
         let name: String
-        let make: @Sendable () async throws -> any Store
+        let make: @Sendable () async throws -> (store: any Store, close: @Sendable () async -> Void)
     }
 
-    static let engines: [Engine] = [
-        Engine(name: "sqlite") { try SQLiteStore(path: try temporaryDatabase()) }
-    ]
+    /// SQLite always; PostgreSQL when `ERRAND_TEST_POSTGRES` names a server (scripts/with-postgres starts one),
+    /// each check on a database of its own.
+    static let engines: [Engine] =
+        [Engine(name: "sqlite") { (try SQLiteStore(path: try temporaryDatabase()), {}) }]
+        + (TestPostgres.url == nil
+            ? []
+            : [
+                Engine(name: "postgres") {
+                    let store = try await PostgresStore.open(try await TestPostgres.freshDatabase(), logger: TestPostgres.logger)
+                    return (store, { await store.close() })
+                }
+            ])
 
     static let checks: [Check] = runChecks + nameChecks + outputChecks + jobChecks + accessChecks
 
@@ -47,7 +56,14 @@ struct StoreContractTests {
     func contract(engine: String, check name: String) async throws {
         let engine = try #require(StoreContract.engines.first { $0.name == engine })
         let check = try #require(StoreContract.checks.first { $0.name == name }).check
-        try await check(try await engine.make())
+        let (store, close) = try await engine.make()
+        do {
+            try await check(store)
+        } catch {
+            await close()
+            throw error
+        }
+        await close()
     }
 
     @Test("check names are unique (each is a test case)")

@@ -136,7 +136,7 @@ public final class SQLiteStore: StoreEngine {
             try String.fetchOne(db.cachedStatement(sql: "SELECT environment FROM runs WHERE id = ?"), arguments: [runID])
         }
         guard let json else { return nil }
-        return try SQLiteRunRows.decodeJSON([String: String].self, json, what: "environment of run \(runID)")
+        return try StoreJSON.decode([String: String].self, json, what: "environment of run \(runID)")
     }
 
     public func deleteRun(id: Int64) async throws -> Bool {

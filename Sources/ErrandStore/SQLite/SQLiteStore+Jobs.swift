@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStore {
     public func saveJob(_ job: JobRecord) async throws {
-        let entryPoint = String(decoding: try JSONEncoder().encode(job.entryPoint), as: UTF8.self)
+        let entryPoint = try StoreJSON.encode(job.entryPoint)
         try await write { db in
             try db.cachedStatement(
                 sql: """
@@ -47,7 +47,7 @@ extension SQLiteStore {
         let name: String = row["name"]
         return JobRecord(
             name: name, kind: row["kind"], packageDigest: row["package_digest"],
-            entryPoint: try SQLiteRunRows.decodeJSON([String].self, row["entry_point"], what: "entry point of job '\(name)'"),
+            entryPoint: try StoreJSON.decode([String].self, row["entry_point"], what: "entry point of job '\(name)'"),
             settings: row["settings"], enabled: row["enabled"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 

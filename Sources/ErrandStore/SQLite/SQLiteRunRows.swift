@@ -30,7 +30,7 @@ enum SQLiteRunRows {
         return Run(
             id: id, name: row["name"], job: row["job_name"], type: RunType(rawValue: row["type"]) ?? .backgroundJob,
             state: state, hasMoreData: Receiving.hasMoreData(state: state, lastSeq: outputSeq, cursor: cursor),
-            location: row["instance"], argv: try decodeJSON([String].self, row["argv"], what: "argv of run \(id)"),
+            location: row["instance"], argv: try StoreJSON.decode([String].self, row["argv"], what: "argv of run \(id)"),
             workingDirectory: row["working_directory"], throttleGroup: row["throttle_group"],
             timeout: row["timeout_seconds"], trigger: TriggerKind(rawValue: row["trigger"]) ?? .manual,
             triggerDetail: row["trigger_detail"],
@@ -39,23 +39,14 @@ enum SQLiteRunRows {
             endedAt: row["ended_at"], outputSeq: outputSeq, session: row["session_name"], notBefore: row["not_before"])
     }
 
-    /// JSON kept in a text column; a column that does not decode is named in the error.
-    static func decodeJSON<T: Decodable>(_ type: T.Type, _ json: String, what: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(json.utf8))
-        } catch {
-            throw ErrandError(.internal, "the store holds a damaged \(what): \(error)")
-        }
-    }
-
     /// A new run's JSON columns, encoded before entering the write transaction.
     struct Encoded {
         let argv: String
         let environment: String
 
         init(_ new: NewRun) throws {
-            argv = String(decoding: try JSONEncoder().encode(new.argv), as: UTF8.self)
-            environment = String(decoding: try JSONEncoder().encode(new.environment), as: UTF8.self)
+            argv = try StoreJSON.encode(new.argv)
+            environment = try StoreJSON.encode(new.environment)
         }
     }
 

@@ -1,0 +1,134 @@
+import ErrandCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Runs as rows of PostgreSQL's `runs` table, and ``RunQuery``s as one `SELECT`. As in SQLite, SQL only
+/// filters: what the filters mean comes from ErrandCore and is handed to the statement as binds.
+enum PostgresRunRows {
+    /// The reader's cursor on the run; `$1` of every statement that reads runs is the reader.
+    static let readerCursorSQL =
+        "COALESCE((SELECT position FROM cursors WHERE cursors.run_id = runs.id AND cursors.reader = $1), 0)"
+
+    static let columns = """
+        id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
+        trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
+        session_name, not_before, \(readerCursorSQL) AS reader_cursor
+        """
+
+    static func decode(_ row: PostgresRow) throws -> Run {
+        let row = row.makeRandomAccess()
+        let id: Int64 = try row.value("id")
+        let state = RunState(rawValue: try row.value("state")) ?? .failed
+        let outputSeq: Int64 = try row.value("output_seq")
+        let cursor: Int64 = try row.value("reader_cursor")
+        return Run(
+            id: id, name: try row.value("name"), job: try row.value("job_name"),
+            type: RunType(rawValue: try row.value("type")) ?? .backgroundJob, state: state,
+            hasMoreData: Receiving.hasMoreData(state: state, lastSeq: outputSeq, cursor: cursor),
+            location: try row.value("instance"),
+            argv: try StoreJSON.decode([String].self, try row.value("argv"), what: "argv of run \(id)"),
+            workingDirectory: try row.value("working_directory"), throttleGroup: try row.value("throttle_group"),
+            timeout: try row.value("timeout_seconds"), trigger: TriggerKind(rawValue: try row.value("trigger")) ?? .manual,
+            triggerDetail: try row.value("trigger_detail"), parentId: try row.value("parent_id"),
+            attempt: Int(try row.value("attempt", as: Int64.self)), pid: try row.value("pid"),
+            exitCode: try row.value("exit_code"), signal: try row.value("signal"), reason: try row.value("reason"),
+            createdAt: try row.value("created_at"), startedAt: try row.value("started_at"), endedAt: try row.value("ended_at"),
+            outputSeq: outputSeq, session: try row.value("session_name"), notBefore: try row.value("not_before"))
+    }
+
+    static func fetch(_ connection: PostgresConnection, id: Int64, reader: String) async throws -> Run? {
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT \(columns) FROM runs WHERE id = $2", binds: try binds(reader, id)), logger: quiet
+        ).collect()
+        return try rows.first.map(decode)
+    }
+
+    /// Inserts a run: `NotStarted`, or `Stopped` with the skip's reason and end when `skipped` is given.
+    static func insert(_ connection: PostgresConnection, _ new: NewRun, skipped: SkippedTick?) async throws -> Run {
+        let state: RunState = skipped == nil ? .notStarted : .stopped
+        let argv = try StoreJSON.encode(new.argv)
+        let environment = try StoreJSON.encode(new.environment)
+        let rows = try await connection.query(
+            """
+            INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
+                timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
+                not_before, reason, ended_at)
+            VALUES (\(new.name ?? ""), \(new.job), \(new.type.rawValue), \(state.rawValue), \(argv), \(new.workingDirectory),
+                \(environment), \(new.throttleGroup), \(new.timeout), \(new.instance), \(new.trigger.rawValue),
+                \(new.triggerDetail), \(new.parentId), \(Int64(new.attempt)), \(StoreTime.kept(new.createdAt)), \(new.session),
+                \(new.notBefore.map(StoreTime.kept)), \(skipped?.reason), \(skipped.map { StoreTime.kept($0.endedAt) }))
+            RETURNING id
+            """, logger: quiet
+        ).collect()
+        guard let id = try rows.first?.decode(Int64.self) else {
+            throw ErrandError(.internal, "the store returned no id for a new run")
+        }
+        if new.name == nil {
+            try await connection.query("UPDATE runs SET name = 'Job' || id WHERE id = \(id)", logger: quiet)
+        }
+        guard let run = try await fetch(connection, id: id, reader: Receiving.defaultReader) else {
+            throw ErrandError(.internal, "the store lost run \(id) inside the transaction that created it")
+        }
+        return run
+    }
+
+    /// A ``RunQuery`` as one statement.
+    static func select(_ query: RunQuery) throws -> PostgresQuery {
+        if let long = query.names.first(where: { $0.unicodeScalars.count > NamePattern.maxLength }) {
+            throw StoreError.invalid(
+                "a name pattern may be at most \(NamePattern.maxLength) characters long (got \(long.unicodeScalars.count))")
+        }
+        var binds = PostgresBindings()
+        var clauses: [String] = []
+        try binds.append(query.reader)
+        func bind(_ value: some PostgresThrowingDynamicTypeEncodable) throws -> String {
+            try binds.append(value)
+            return "$\(binds.count)"
+        }
+        if !query.ids.isEmpty { clauses.append("id = ANY(\(try bind(query.ids)))") }
+        if !query.names.isEmpty {
+            // NamePattern's rule: ASCII letters match either case, nothing else is folded; lower() under the
+            // "C" collation folds ASCII only.
+            let patterns = query.names.map { SQLiteRunQuery.likePattern(NamePattern($0)).lowercasedASCII }
+            clauses.append("lower(name COLLATE \"C\") LIKE ANY(\(try bind(patterns)))")
+        }
+        if !query.jobs.isEmpty { clauses.append("job_name = ANY(\(try bind(query.jobs)))") }
+        if let parent = query.parent { clauses.append("parent_id = \(try bind(parent))") }
+        if !query.includeChildren {
+            let childTypes = RunType.allCases.filter { Run.isFanOutChild(type: $0, parentId: 0) }.map(\.rawValue)
+            clauses.append("NOT (parent_id IS NOT NULL AND type = ANY(\(try bind(childTypes))))")
+        }
+        if let session = query.session { clauses.append("session_name = \(try bind(session))") }
+        if !query.states.isEmpty { clauses.append("state = ANY(\(try bind(query.states.map(\.rawValue))))") }
+        if let hasMoreData = query.hasMoreData {
+            let always = RunState.allCases.filter { Receiving.hasMoreData(state: $0, lastSeq: 0, cursor: 0) }.map(\.rawValue)
+            clauses.append("(state = ANY(\(try bind(always))) OR output_seq > \(readerCursorSQL)) = \(try bind(hasMoreData))")
+        }
+        if let after = query.after { clauses.append("id > \(try bind(after))") }
+        if let before = query.before { clauses.append("id < \(try bind(before))") }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        var sql = "SELECT \(columns) FROM runs \(whereClause) ORDER BY id"
+        if let newest = query.newest {
+            sql = "SELECT * FROM (SELECT \(columns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(try bind(max(0, newest)))) AS newest ORDER BY id"
+        }
+        if let limit = query.limit { sql += " LIMIT \(try bind(max(0, limit)))" }
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    static func binds(_ values: any PostgresThrowingDynamicTypeEncodable...) throws -> PostgresBindings {
+        var binds = PostgresBindings()
+        for value in values { try binds.append(value) }
+        return binds
+    }
+}
+
+extension String {
+    /// ASCII letters lowered, everything else as it is.
+    var lowercasedASCII: String {
+        String(String.UnicodeScalarView(unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
+    }
+}
+
+/// postgres-nio logs every statement at debug level; the store's statements go to a logger that drops them.
+let quiet = Logger(label: "errand.store.postgres", factory: { _ in SwiftLogNoOpLogHandler() })

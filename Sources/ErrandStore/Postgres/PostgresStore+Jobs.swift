@@ -1,0 +1,75 @@
+import ErrandCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStore {
+    public func saveJob(_ job: JobRecord) async throws {
+        let entryPoint = try StoreJSON.encode(job.entryPoint)
+        try await query(
+            """
+            INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, created_at, updated_at)
+            VALUES (\(job.name), \(job.kind), \(job.packageDigest), \(entryPoint), \(job.settings), \(job.enabled),
+                \(StoreTime.kept(job.createdAt)), \(StoreTime.kept(job.updatedAt)))
+            ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, package_digest = excluded.package_digest,
+                entry_point = excluded.entry_point, settings = excluded.settings, enabled = excluded.enabled,
+                updated_at = excluded.updated_at
+            """)
+    }
+
+    public func job(named name: String) async throws -> JobRecord? {
+        try await query("SELECT * FROM jobs WHERE name = \(name)").first.map(Self.decodeJob)
+    }
+
+    public func jobs() async throws -> [JobRecord] {
+        try await query("SELECT * FROM jobs ORDER BY name COLLATE \"C\"").map(Self.decodeJob)
+    }
+
+    public func deleteJob(named name: String) async throws -> Bool {
+        try await transaction { connection in
+            try await connection.query("DELETE FROM schedule_ticks WHERE job_name = \(name)", logger: quiet)
+            return try await !connection.query("DELETE FROM jobs WHERE name = \(name) RETURNING name", logger: quiet).collect()
+                .isEmpty
+        }
+    }
+
+    private static func decodeJob(_ row: PostgresRow) throws -> JobRecord {
+        let row = row.makeRandomAccess()
+        let name: String = try row.value("name")
+        return JobRecord(
+            name: name, kind: try row.value("kind"), packageDigest: try row.value("package_digest"),
+            entryPoint: try StoreJSON.decode([String].self, try row.value("entry_point"), what: "entry point of job '\(name)'"),
+            settings: try row.value("settings"), enabled: try row.value("enabled"), createdAt: try row.value("created_at"),
+            updatedAt: try row.value("updated_at"))
+    }
+
+    // MARK: - Ticks
+
+    /// The primary key (job, due) decides who claims a tick: `ON CONFLICT DO NOTHING` inserts for exactly one
+    /// of any number of claimers, whatever instance they run on.
+    public func claimTick(job: String, due: Date, run new: NewRun, skipped: SkippedTick?) async throws -> Run? {
+        let due = StoreTime.kept(due)
+        return try await transaction { connection in
+            let claimed = try await connection.query(
+                "INSERT INTO schedule_ticks (job_name, due_at, run_id) VALUES (\(job), \(due), 0) ON CONFLICT DO NOTHING RETURNING 1",
+                logger: quiet
+            ).collect()
+            guard !claimed.isEmpty else { return nil }
+            let run = try await PostgresRunRows.insert(connection, new, skipped: skipped)
+            try await connection.query(
+                "UPDATE schedule_ticks SET run_id = \(run.id) WHERE job_name = \(job) AND due_at = \(due)", logger: quiet)
+            return run
+        }
+    }
+
+    public func lastTick(job: String) async throws -> Date? {
+        try await query("SELECT MAX(due_at) FROM schedule_ticks WHERE job_name = \(job)").first?.decode(Date?.self)
+    }
+
+    public func pruneTicks(before cutoff: Date) async throws {
+        try await query(
+            """
+            DELETE FROM schedule_ticks WHERE due_at < \(cutoff)
+            AND due_at < (SELECT MAX(due_at) FROM schedule_ticks AS newest WHERE newest.job_name = schedule_ticks.job_name)
+            """)
+    }
+}
