@@ -51,6 +51,7 @@ extension JobHost {
         } catch let error as DeployError {
             throw error.errandError
         }
+        try await share(stored)
         return try await commit(name, package: stored, checked)
     }
 
@@ -60,7 +61,7 @@ extension JobHost {
         let job = try existing(name)
         return try await deploy(
             DeployRequest(
-                name: name, source: .folder(packages.root(ofPackage: job.record.packageDigest)),
+                name: name, source: .folder(try await localPackage(job.record.packageDigest)),
                 continuous: job.kind == .continuous, settings: settings))
     }
 

@@ -316,7 +316,7 @@ public actor JobHost: Service {
     nonisolated func prepare(
         _ job: DeployedJob, arguments: [String], argumentText: String? = nil
     ) async throws -> (plan: RunPlan, leftovers: [URL]) {
-        let packageRoot = packages.root(ofPackage: job.record.packageDigest)
+        let packageRoot = try await localPackage(job.record.packageDigest)
         var leftovers: [URL] = []
         let token = UUID().uuidString
         let jobFolder = configuration.jobsDirectory.appendingPathComponent(job.name, isDirectory: true)

@@ -2,7 +2,7 @@ import ErrandCore
 import Foundation
 
 /// Everything durable, as one protocol composed of capabilities: ``RunStore``, ``OutputStore``,
-/// ``JobStore``, ``TokenStore`` and ``SessionStore``. Code that needs one capability can ask for that one;
+/// ``JobStore``, ``TokenStore``, ``SessionStore`` and ``PackageArchiveStore``. Code that needs one capability can ask for that one;
 /// `any Store` is the whole. The SQLite engine serves one host; a PostgreSQL engine for a fleet implements
 /// the same protocols and passes the same contract (`Tests/ErrandStoreTests/StoreContract.swift`).
 ///
@@ -12,7 +12,7 @@ import Foundation
 /// implements them exactly and may filter with them in its query language. Failures are ``StoreError``s.
 ///
 /// An engine is opened by ``StoreFactory`` and runs as a `Service` (``StoreEngine``) until shutdown.
-public protocol Store: RunStore, OutputStore, JobStore, TokenStore, SessionStore {
+public protocol Store: RunStore, OutputStore, JobStore, TokenStore, SessionStore, PackageArchiveStore {
     /// Why the store could not write the last time it tried (disk full, read-only), nil when it could.
     var writeProblem: String? { get }
 }

@@ -10,7 +10,43 @@ extension StoreContract {
         ("a schedule tick is claimed exactly once, with its run, also by concurrent claimers", ticks),
         ("a skipped tick's run is recorded Stopped with its reason in the claim itself", skippedTicks),
         ("ticks are remembered per job and old ones pruned; the latest run of each job in one call", tickHistory),
+        ("concurrent saves of one job name leave one job, with the first createdAt", concurrentDeploys),
+        ("package archives read back byte for byte, are saved once however often, and unknown ones are nil", packageArchives),
     ]
+
+    static func concurrentDeploys(_ store: any Store) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    try await store.saveJob(
+                        JobRecord(
+                            name: "same", kind: "triggered", packageDigest: "d\(index)", createdAt: t0.addingTimeInterval(Double(index)),
+                            updatedAt: t0.addingTimeInterval(Double(index))))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let jobs = try await store.jobs()
+        #expect(jobs.map(\.name) == ["same"])
+        let job = try #require(jobs.first)
+        // Whichever save came first created it; every later one kept that createdAt.
+        #expect(job.createdAt <= job.updatedAt)
+        #expect(job.packageDigest.hasPrefix("d"))
+    }
+
+    static func packageArchives(_ store: any Store) async throws {
+        // Over two parts' worth, with every byte value, so parts join in order and nothing is re-encoded.
+        let archive = Data((0..<1_300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) })
+        #expect(try await store.packageArchive(digest: "feed") == nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { try await store.savePackageArchive(digest: "feed", archive) } }
+            try await group.waitForAll()
+        }
+        try await store.savePackageArchive(digest: "feed", archive)
+        #expect(try await store.packageArchive(digest: "feed") == archive)
+        try await store.savePackageArchive(digest: "empty", Data())
+        #expect(try await store.packageArchive(digest: "empty") == Data())
+    }
 
     static func jobs(_ store: any Store) async throws {
         let first = JobRecord(name: "report", kind: "triggered", packageDigest: "aa", createdAt: t0, updatedAt: t0)

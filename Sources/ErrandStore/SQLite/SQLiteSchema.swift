@@ -116,6 +116,18 @@ enum SQLiteSchema {
             // A retry waits in the store (NotStarted, not before a time), so a restart keeps it.
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN not_before DATETIME")
         }
+        migrator.registerMigration("v8: package archives") { db in
+            // Kept only when asked (a single daemon has its packages in its data dir); the same table as PostgreSQL's.
+            try db.execute(
+                sql: """
+                    CREATE TABLE packages (
+                        digest TEXT NOT NULL,
+                        part INTEGER NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (digest, part)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }
