@@ -176,7 +176,10 @@ let package = Package(
         // Helpers shared by test targets (a zip writer that can build hostile archives, seeded fuzz draws, a manual clock).
         .target(
             name: "ErrandTestSupport",
-            dependencies: ["ErrandCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "ErrandCore", .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ErrandTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "ErrandJobsTests",
@@ -194,8 +197,8 @@ let package = Package(
         .testTarget(
             name: "ErrandStoreTests",
             dependencies: [
-                "ErrandCore", "ErrandStore", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                "ErrandCore", "ErrandStore", "ErrandTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),

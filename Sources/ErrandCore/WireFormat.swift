@@ -98,17 +98,23 @@ public struct HealthBody: Codable, Sendable {
     public var instance: String
     /// Why the daemon is degraded.
     public var problem: String?
+    /// Where the daemon keeps its runs: `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE` (never a password).
+    public var store: String?
 
-    public init(status: String = "ok", version: String = ErrandVersion.current, instance: String, problem: String? = nil) {
+    public init(
+        status: String = "ok", version: String = ErrandVersion.current, instance: String, problem: String? = nil,
+        store: String? = nil
+    ) {
         self.status = status
         self.version = version
         self.instance = instance
         self.problem = problem
+        self.store = store
     }
 
     /// `degraded` with the problem when there is one, else `ok`.
-    public static func reporting(_ problem: String?, instance: String) -> HealthBody {
-        HealthBody(status: problem == nil ? "ok" : "degraded", instance: instance, problem: problem)
+    public static func reporting(_ problem: String?, instance: String, store: String?) -> HealthBody {
+        HealthBody(status: problem == nil ? "ok" : "degraded", instance: instance, problem: problem, store: store)
     }
 }
 

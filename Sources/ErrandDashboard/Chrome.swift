@@ -9,6 +9,8 @@ struct Chrome: Sendable {
 
     var title: String
     var instance: String
+    /// Where the daemon keeps its runs (no password).
+    var store: String
     var version = ErrandVersion.current
     var csrf: String
     var css: String
@@ -18,9 +20,10 @@ struct Chrome: Sendable {
     var navDeploy: Bool
     var signOut = false
 
-    init(title: String, section: Section, instance: String, csrf: String, css: String, js: String) {
+    init(title: String, section: Section, instance: String, store: String, csrf: String, css: String, js: String) {
         self.title = title
         self.instance = instance
+        self.store = store
         self.csrf = csrf
         self.css = css
         self.js = js

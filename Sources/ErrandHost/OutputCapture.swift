@@ -175,12 +175,16 @@ final class OutputCapture: Sendable {
         return finished
     }
 
-    /// Output is never dropped: a failing write is retried (the process waits meanwhile).
+    /// Output is never dropped nor stored twice: a failing write is retried (the process waits meanwhile).
     private func write(_ chunks: [OutputChunk]) async {
         var attempt = 0
         while true {
             do {
                 try await store.appendOutput(runID: runID, chunks)
+                return
+            } catch let error as ErrandError where error.code == .conflict && attempt > 0 {
+                // A retry of a batch whose first write was committed but not acknowledged (the connection to a
+                // database server dropped at that moment): the batch is one transaction, so it is all there.
                 return
             } catch is CancellationError {
                 // The run's task is being cancelled: write from a task of its own, once, rather than spin.

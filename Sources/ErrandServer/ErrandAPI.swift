@@ -57,9 +57,9 @@ public struct ErrandAPI: Sendable {
         router.add(middleware: AuthMiddleware(authority: tokens, sessions: sessions, requireTokens: requireTokens))
         router.add(middleware: BodyLimitMiddleware(maxBytes: maxBodyBytes))
         let store = coordinator.store
-        router.get("healthz") { _, _ in HealthBody.reporting(store.writeProblem, instance: instance) }
+        router.get("healthz") { _, _ in HealthBody.reporting(store.writeProblem, instance: instance, store: store.location) }
         let api = router.group("api/v1")
-        api.get("version") { _, _ in HealthBody(instance: instance) }
+        api.get("version") { _, _ in HealthBody(instance: instance, store: store.location) }
         api.get("openapi.yaml") { _, _ in try Self.openAPIDocument() }
         api.post("runs", use: startRun)
         api.post("invocations", use: invoke)

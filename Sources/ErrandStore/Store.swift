@@ -15,6 +15,9 @@ import Foundation
 public protocol Store: RunStore, OutputStore, JobStore, TokenStore, SessionStore, PackageArchiveStore {
     /// Why the store could not write the last time it tried (disk full, read-only), nil when it could.
     var writeProblem: String? { get }
+    /// Where the store is, for people (logs, `/healthz`, `errand version`, the dashboard): `sqlite:PATH` or
+    /// `postgres://USER@HOST:PORT/DATABASE`, never with a password.
+    var location: String { get }
 }
 
 extension Store {

@@ -340,12 +340,23 @@ struct VersionCommand: AsyncParsableCommand {
         let connection = try await options.connect()
         let daemon = try? await connection.health()
         if client.json {
-            struct Versions: Encodable { var client: String; var daemon: String?; var instance: String?; var url: String }
+            struct Versions: Encodable {
+                var client: String
+                var daemon: String?
+                var instance: String?
+                var store: String?
+                var url: String
+            }
             try Terminal.printJSON(
-                Versions(client: ErrandVersion.current, daemon: daemon?.version, instance: daemon?.instance, url: connection.baseURL))
+                Versions(
+                    client: ErrandVersion.current, daemon: daemon?.version, instance: daemon?.instance, store: daemon?.store,
+                    url: connection.baseURL))
         } else {
             Terminal.write("client  errand \(ErrandVersion.current)\n")
-            if let daemon { Terminal.write("daemon  errand \(daemon.version) at \(connection.baseURL) (instance \(daemon.instance))\n") }
+            if let daemon {
+                Terminal.write(
+                    "daemon  errand \(daemon.version) at \(connection.baseURL) (instance \(daemon.instance)\(daemon.store.map { ", store \($0)" } ?? ""))\n")
+            }
         }
         if daemon == nil { throw ErrandError(.unreachable, "no daemon answers at \(connection.baseURL)") }
     }

@@ -1,5 +1,6 @@
 import ErrandCore
 import ErrandStore
+import ErrandTestSupport
 import Foundation
 import Testing
 

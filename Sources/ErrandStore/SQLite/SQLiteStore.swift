@@ -11,10 +11,12 @@ import Synchronization
 public final class SQLiteStore: StoreEngine {
     let pool: DatabasePool
     public let health = StoreHealth()
+    public let location: String
     private let closed = Mutex(false)
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
+        location = StoreLocation.sqlite(path: path).description
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

@@ -2,13 +2,14 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The PostgreSQL server tests may use: `ERRAND_TEST_POSTGRES` (set by scripts/with-postgres), or nil.
-enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["ERRAND_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
-    static let logger = Logger(label: "test.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+/// The PostgreSQL server tests may use: `ERRAND_TEST_POSTGRES` (set by scripts/with-postgres), or nil; tests that
+/// need it are enabled only when it is set.
+public enum TestPostgres {
+    public static let url = ProcessInfo.processInfo.environment["ERRAND_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    public static let logger = Logger(label: "test.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Creates an empty database on the test server and returns its URL.
-    static func freshDatabase() async throws -> String {
+    public static func freshDatabase() async throws -> String {
         guard let url, let components = URLComponents(string: url) else { throw NoServer() }
         let name = "errand_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let connection = try await PostgresConnection.connect(
@@ -28,5 +29,5 @@ enum TestPostgres {
         return copy.string!
     }
 
-    struct NoServer: Error {}
+    public struct NoServer: Error {}
 }

@@ -1,0 +1,59 @@
+import ErrandCore
+import ErrandTestSupport
+import Foundation
+import Testing
+
+/// The real binary on a real PostgreSQL (scripts/with-postgres starts one; without it these tests are off):
+/// what a user does on SQLite works the same, nothing is written to an SQLite file, and a deployed job's
+/// package reaches a second daemon through the database.
+@Suite("A daemon on PostgreSQL", .enabled(if: TestPostgres.url != nil, "needs ERRAND_TEST_POSTGRES (scripts/with-postgres)"))
+struct PostgresDaemonTests {
+    @Test("runs, output, receive and a deployed job work; the data dir has no SQLite file; /healthz shows the store without a password")
+    func basics() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let daemon = try Daemon()
+        daemon.serveArguments = ["--store", url]
+        try await daemon.start()
+        defer { daemon.stop() }
+        let id = try await daemon.start(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        #expect(try await daemon.run(["wait", String(id), "--timeout", "30"]).status == 0)
+        #expect(try await daemon.get(id).state == .failed)
+        #expect(try await daemon.run(["receive", String(id)]).stdout == "out\n")
+        #expect(try await daemon.run(["receive", String(id)]).stdout == "")
+        let version = try await daemon.run(["version"])
+        #expect(version.stdout.contains("store postgres://postgres@127.0.0.1:"), "\(version.stdout)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: daemon.dataDirectory)
+        #expect(!files.contains { $0.contains("sqlite") }, "\(files)")
+
+        // A job deployed through this daemon runs on a second one whose data dir is empty.
+        var package = ZipWriter()
+        package.file("run.sh", "#!/bin/sh\necho \"shared $1\"\n", mode: 0o100755)
+        let zip = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString).zip").path
+        try package.write(to: URL(fileURLWithPath: zip))
+        #expect(try await daemon.run(["job", "deploy", "shared", zip, "--triggered"]).status == 0)
+        daemon.stop()
+        let second = try Daemon()
+        second.serveArguments = ["--store", url, "--instance", "second"]
+        try await second.start()
+        defer { second.stop() }
+        let ran = try await second.run(["job", "trigger", "shared", "--wait", "--", "hello"])
+        #expect(ran.stdout == "shared hello\n", "\(ran.stderr)")
+    }
+
+    @Test("a wrong password or an unreachable server stops errand serve at once, with a message and no password")
+    func refusesBadServers() async throws {
+        let url = try #require(TestPostgres.url)
+        var components = try #require(URLComponents(string: url))
+        components.port = try Daemon.freePort()
+        components.password = "hunter2"
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("pg-bad-\(UUID().uuidString)").path
+        let refused = try await errand(["serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--store", components.string!])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("cannot connect to the store postgres://postgres@127.0.0.1:"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("hunter2"))
+        let badURL = try await errand(["serve", "--data-dir", data, "--store", "postgres://u:hunter2@db/e?sslmode=maybe"])
+        #expect(badURL.status != 0)
+        #expect(badURL.stderr.contains("sslmode"), "\(badURL.stderr)")
+        #expect(!badURL.stderr.contains("hunter2"))
+    }
+}
