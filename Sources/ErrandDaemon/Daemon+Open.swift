@@ -53,14 +53,29 @@ extension Daemon {
         }
     }
 
-    /// The tokens of the daemon whose data dir is `dataDirectory`, worked on directly (no daemon needed): how the
-    /// first admin token of a daemon that requires tokens is made. Whoever can write the data dir owns the daemon.
-    public static func tokens(dataDirectory: String) throws -> TokenAuthority {
+    /// Works on a store directly, with no daemon running on it: opens `store` (nil: the SQLite file in
+    /// `dataDirectory`), hands it to `body`, closes it. How the first admin token of a daemon that requires
+    /// tokens is made (whoever can write the data dir or reach the database owns the daemon anyway).
+    public static func withStore<T: Sendable>(
+        _ store: String?, dataDirectory: String, logger: Logger = Logger(label: "errand"),
+        _ body: (any Store) async throws -> T
+    ) async throws -> T {
+        let location = try StoreLocation(parsing: store, dataDirectory: dataDirectory)
+        if case .sqlite = location {
+            do {
+                try DataDirectory.create(dataDirectory)
+            } catch {
+                throw ErrandError.badRequest("cannot create the data dir \(dataDirectory): \(error)")
+            }
+        }
+        let engine = try await StoreFactory.open(location, logger: logger)
         do {
-            try DataDirectory.create(dataDirectory)
-            return TokenAuthority(store: try SQLiteStore(path: dataDirectory + "/errand.sqlite"))
+            let value = try await body(engine)
+            await engine.close()
+            return value
         } catch {
-            throw ErrandError.badRequest("cannot open the database in \(dataDirectory): \(error)")
+            await engine.close()
+            throw error
         }
     }
 

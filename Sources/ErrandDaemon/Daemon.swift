@@ -63,7 +63,8 @@ public struct Daemon {
 
     init(
         configuration: DaemonConfiguration, store: any Store, storeEngine: (any Service)?, launcher: any ProcessLauncher,
-        clock: any HostClock, remoteDaemons: @escaping RemoteDaemonConnector, dashboardToken: String?, secureCookies: Bool, tls: TLSConfiguration?,
+        clock: any HostClock, remoteDaemons: @escaping RemoteDaemonConnector, dashboardToken: String?, secureCookies: Bool,
+        tls: TLSConfiguration?,
         lock: DataDirectoryLock?, logger: Logger
     ) throws {
         self.configuration = configuration

@@ -71,7 +71,8 @@ public struct Dashboard: Sendable {
 
     func chrome(_ title: String, _ section: Chrome.Section) -> Chrome {
         var chrome = Chrome(
-            title: title, section: section, instance: instance, store: coordinator.store.location, csrf: csrf.token, css: assets.url("dashboard.css"),
+            title: title, section: section, instance: instance, store: coordinator.store.location, csrf: csrf.token,
+            css: assets.url("dashboard.css"),
             js: assets.url("dashboard.js"))
         chrome.signOut = signIn != nil
         return chrome

@@ -217,14 +217,11 @@ struct RunPage: Sendable {
     }
 }
 
-/// Signal numbers by their usual Linux names.
+/// A signal as the dashboard shows it: `9 (SIGKILL)`, the name from ErrandCore.
 enum SignalName {
     static func of(_ signal: Int32) -> String {
-        let names: [Int32: String] = [
-            1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM",
-            15: "SIGTERM",
-        ]
-        return names[signal].map { "\(signal) (\($0))" } ?? String(signal)
+        let name = ExitStatus.signalName(signal)
+        return name.hasPrefix("SIG") ? "\(signal) (\(name))" : String(signal)
     }
 }
 

@@ -355,7 +355,8 @@ struct VersionCommand: AsyncParsableCommand {
             Terminal.write("client  errand \(ErrandVersion.current)\n")
             if let daemon {
                 Terminal.write(
-                    "daemon  errand \(daemon.version) at \(connection.baseURL) (instance \(daemon.instance)\(daemon.store.map { ", store \($0)" } ?? ""))\n")
+                    "daemon  errand \(daemon.version) at \(connection.baseURL) (instance \(daemon.instance)\(daemon.store.map { ", store \($0)" } ?? ""))\n"
+                )
             }
         }
         if daemon == nil { throw ErrandError(.unreachable, "no daemon answers at \(connection.baseURL)") }

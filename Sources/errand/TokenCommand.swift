@@ -25,9 +25,18 @@ struct TokenTarget: ParsableArguments {
     @Option(help: ArgumentHelp("Act on this data dir's database directly instead of through the API.", valueName: "DIR"))
     var dataDir: String?
 
-    /// The authority over the data dir's tokens (through the composition root), or nil to go through the API.
-    func localAuthority() throws -> TokenAuthority? {
-        try dataDir.map(Daemon.tokens(dataDirectory:))
+    @Option(
+        help: ArgumentHelp(
+            "Act on this store directly instead of through the API: sqlite:PATH or postgres://USER@HOST/DATABASE (a fleet's first admin token).",
+            valueName: "URL"))
+    var store: String?
+
+    /// Runs `body` on the tokens of the data dir or store given (through the composition root); nil when neither
+    /// is given and the command goes through the API.
+    func withLocalAuthority<T: Sendable>(_ body: (TokenAuthority) async throws -> T) async throws -> T? {
+        guard dataDir != nil || store != nil else { return nil }
+        let directory = DataDirectory.resolve(dataDir)
+        return try await Daemon.withStore(store, dataDirectory: directory) { store in try await body(TokenAuthority(store: store)) }
     }
 }
 
@@ -47,8 +56,8 @@ struct TokenCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let created: CreatedToken
-        if let authority = try target.localAuthority() {
-            created = try await authority.issue(name: name, role: role)
+        if let local = try await target.withLocalAuthority({ try await $0.issue(name: name, role: role) }) {
+            created = local
         } else {
             created = try await target.client.connect().createToken(name: name, role: role)
         }
@@ -68,8 +77,8 @@ struct TokenListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let tokens =
-            if let authority = try target.localAuthority() {
-                try await authority.list()
+            if let local = try await target.withLocalAuthority({ try await $0.list() }) {
+                local
             } else {
                 try await target.client.connect().tokens()
             }
@@ -97,9 +106,7 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     var name: String
 
     func run() async throws {
-        if let authority = try target.localAuthority() {
-            try await authority.revoke(name: name)
-        } else {
+        if try await target.withLocalAuthority({ try await $0.revoke(name: name) }) == nil {
             try await target.client.connect().revokeToken(name: name)
         }
     }

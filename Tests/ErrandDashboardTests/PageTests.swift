@@ -24,7 +24,8 @@ struct PageTests {
         var configuration = DaemonConfiguration(dataDirectory: directory.path)
         configuration.host = HostConfiguration(instanceName: "dash-test")
         let daemon = try Daemon(
-            configuration: configuration, store: try SQLiteStore(path: configuration.dataDirectory + "/errand.sqlite"), dashboardToken: Self.token)
+            configuration: configuration, store: try SQLiteStore(path: configuration.dataDirectory + "/errand.sqlite"),
+            dashboardToken: Self.token)
         try await daemon.prepare()
         let (coordinator, jobs) = (daemon.coordinator, daemon.jobs)
         try await Application(router: daemon.router, services: daemon.services).test(.router) { client in

@@ -34,7 +34,8 @@ struct SignInTests {
         configuration.host = HostConfiguration(instanceName: "signin-test")
         configuration.requireTokens = true
         let daemon = try Daemon(
-            configuration: configuration, store: try SQLiteStore(path: configuration.dataDirectory + "/errand.sqlite"), dashboardToken: Self.csrf,
+            configuration: configuration, store: try SQLiteStore(path: configuration.dataDirectory + "/errand.sqlite"),
+            dashboardToken: Self.csrf,
             secureCookies: secureCookie)
         try await daemon.prepare()
         let authority = TokenAuthority(store: daemon.store)

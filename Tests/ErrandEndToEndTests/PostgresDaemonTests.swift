@@ -56,4 +56,43 @@ struct PostgresDaemonTests {
         #expect(badURL.stderr.contains("sslmode"), "\(badURL.stderr)")
         #expect(!badURL.stderr.contains("hunter2"))
     }
+
+    @Test("store copy moves a daemon's history, jobs, packages and tokens to an empty PostgreSQL; a second copy is refused")
+    func copiesFromSQLite() async throws {
+        let single = try Daemon()
+        try await single.start()
+        let first = try await single.start(["sh", "-c", "echo one"])
+        let second = try await single.start(["sh", "-c", "echo two; exit 4"])
+        #expect(try await single.run(["wait", String(first), String(second), "--timeout", "30"]).status == 0)
+        var package = ZipWriter()
+        package.file("run.sh", "#!/bin/sh\necho \"moved $1\"\n", mode: 0o100755)
+        let zip = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString).zip").path
+        try package.write(to: URL(fileURLWithPath: zip))
+        #expect(try await single.run(["job", "deploy", "moved", zip, "--triggered"]).status == 0)
+        #expect(try await single.run(["token", "create", "ops", "--role", "admin", "--data-dir", single.dataDirectory]).status == 0)
+        single.stop()
+
+        let url = try await TestPostgres.freshDatabase()
+        let sqlite = "sqlite:" + single.dataDirectory + "/errand.sqlite"
+        let copied = try await errand(["store", "copy", "--from", sqlite, "--to", url])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("1 packages"), "\(copied.stdout)")
+        let again = try await errand(["store", "copy", "--from", sqlite, "--to", url])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("is not empty"), "\(again.stderr)")
+
+        let fleet = try Daemon()
+        fleet.serveArguments = ["--store", url]
+        try await fleet.start()
+        defer { fleet.stop() }
+        #expect(try await fleet.get(first).state == .completed)
+        #expect(try await fleet.get(second).exitCode == 4)
+        #expect(try await fleet.run(["receive", String(first)]).stdout == "one\n")
+        let ran = try await fleet.run(["job", "trigger", "moved", "--wait", "--", "here"])
+        #expect(ran.stdout == "moved here\n", "\(ran.stderr)")
+        // New runs continue after the copied ids.
+        #expect(try await fleet.start(["true"]) > second)
+        let tokens = try await errand(["token", "list", "--store", url])
+        #expect(tokens.stdout.contains("ops"), "\(tokens.stdout) \(tokens.stderr)")
+    }
 }

@@ -110,7 +110,8 @@ enum PostgresRunRows {
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         var sql = "SELECT \(columns) FROM runs \(whereClause) ORDER BY id"
         if let newest = query.newest {
-            sql = "SELECT * FROM (SELECT \(columns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(try bind(max(0, newest)))) AS newest ORDER BY id"
+            sql =
+                "SELECT * FROM (SELECT \(columns) FROM runs \(whereClause) ORDER BY id DESC LIMIT \(try bind(max(0, newest)))) AS newest ORDER BY id"
         }
         if let limit = query.limit { sql += " LIMIT \(try bind(max(0, limit)))" }
         return PostgresQuery(unsafeSQL: sql, binds: binds)

@@ -149,7 +149,8 @@ enum PostgresSchema {
             if let newest = applied.max(), newest > migrations.last?.version ?? 0 {
                 throw PostgresSchemaError(
                     message:
-                        "the database has schema version \(newest), newer than this errand knows (\(migrations.last?.version ?? 0)): upgrade errand")
+                        "the database has schema version \(newest), newer than this errand knows (\(migrations.last?.version ?? 0)): upgrade errand"
+                )
             }
         } catch {
             _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)

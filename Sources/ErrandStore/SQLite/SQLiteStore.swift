@@ -4,6 +4,10 @@ import GRDB
 import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The embedded store: one SQLite file in WAL mode, through GRDB. The default for a single host.
 ///
 /// As a `Service` it keeps the file open until graceful shutdown, then closes it; run it before (and so
@@ -41,7 +45,7 @@ public final class SQLiteStore: StoreEngine {
         guard descriptor >= 0 else {
             throw StoreError.unavailable("cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        defer { close(descriptor) }
+        defer { _ = Glibc.close(descriptor) }
         guard fchmod(descriptor, 0o600) == 0 else {
             throw StoreError.unavailable("cannot make \(path) private (chmod 600): \(String(cString: strerror(errno)))")
         }
@@ -53,6 +57,11 @@ public final class SQLiteStore: StoreEngine {
         try? await gracefulShutdown()
         closed.withLock { $0 = true }
         try SQLiteErrors.closing { try pool.close() }
+    }
+
+    public func close() async {
+        closed.withLock { $0 = true }
+        try? pool.close()
     }
 
     public var writeProblem: String? { health.writeProblem }
