@@ -10,7 +10,7 @@ import Logging
 extension JobHost {
     /// Saves a stored package's archive in the store, when the store keeps packages.
     nonisolated func share(_ package: StoredPackage) async throws {
-        guard store.keepsPackages else { return }
+        guard store.isShared else { return }
         let zip: URL
         do {
             zip = try PackageArchive.zip(folder: package.root)
@@ -30,7 +30,7 @@ extension JobHost {
     /// The folder of package `digest` in the data dir, fetched from the store first when it is not there.
     nonisolated func localPackage(_ digest: String) async throws -> URL {
         let root = packages.root(ofPackage: digest)
-        guard store.keepsPackages, !FileManager.default.fileExists(atPath: root.path) else { return root }
+        guard store.isShared, !FileManager.default.fileExists(atPath: root.path) else { return root }
         guard let archive = try await store.packageArchive(digest: digest) else {
             throw ErrandError(
                 .internal, "package \(digest.prefix(12)) is neither in the data dir nor in the store: deploy the job again")

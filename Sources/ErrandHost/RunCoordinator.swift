@@ -154,7 +154,11 @@ public actor RunCoordinator: Service {
     /// queued again and which are recorded `Failed`; the leftover processes of those that were running
     /// are killed (after checking their `ERRAND_RUN_ID`). Call it once, before serving requests.
     public func recover() async throws {
-        let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
+        var unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
+        if store.isShared {
+            // Other daemons on the store own their runs; which of them died is the fleet's question, not ours.
+            unfinished = unfinished.filter { $0.location == configuration.instanceName }
+        }
         for run in unfinished {
             switch RunLifecycle.recovery(of: run) {
             case .requeue:

@@ -7,9 +7,6 @@ import Foundation
 /// Guarantees (pinned by the store contract): saving is idempotent (a digest is stored once, whoever saves
 /// it and however often); an archive reads back byte for byte; an unknown digest is nil.
 public protocol PackageArchiveStore: Sendable {
-    /// True when daemons rely on the store for packages: PostgreSQL, shared by a fleet. An SQLite store belongs
-    /// to one daemon, which has its packages in its data dir already, so it is not asked to keep copies.
-    var keepsPackages: Bool { get }
     /// Stores `archive` as the package `digest` (nothing happens when that digest is stored already).
     func savePackageArchive(digest: String, _ archive: Data) async throws
     /// The archive of package `digest`, or nil.

@@ -18,6 +18,10 @@ public protocol Store: RunStore, OutputStore, JobStore, TokenStore, SessionStore
     /// Where the store is, for people (logs, `/healthz`, `errand version`, the dashboard): `sqlite:PATH` or
     /// `postgres://USER@HOST:PORT/DATABASE`, never with a password.
     var location: String { get }
+    /// True when several daemons may share the store (PostgreSQL): each recovers only its own runs after a
+    /// restart, and job packages are kept in the store so every daemon can run every job. An SQLite store
+    /// belongs to one daemon, which owns all its runs and has its packages in its data dir.
+    var isShared: Bool { get }
 }
 
 extension Store {

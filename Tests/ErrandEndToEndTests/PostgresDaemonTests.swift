@@ -95,4 +95,20 @@ struct PostgresDaemonTests {
         let tokens = try await errand(["token", "list", "--store", url])
         #expect(tokens.stdout.contains("ops"), "\(tokens.stdout) \(tokens.stderr)")
     }
+
+    @Test("a second daemon starting on the same database leaves the first one's running runs alone")
+    func recoversOnlyItsOwnRuns() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let first = try Daemon()
+        first.serveArguments = ["--store", url, "--instance", "first"]
+        try await first.start()
+        defer { first.stop() }
+        let id = try await first.start(["sleep", "30"])
+        let second = try Daemon()
+        second.serveArguments = ["--store", url, "--instance", "second"]
+        try await second.start()
+        defer { second.stop() }
+        #expect(try await second.get(id).state == .running)
+        #expect(try await first.run(["stop", String(id)]).status == 0)
+    }
 }

@@ -3,8 +3,8 @@ import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
-    /// Daemons sharing the database get every job's package from it.
-    public var keepsPackages: Bool { true }
+    /// Daemons may share the database, and get every job's package from it.
+    public var isShared: Bool { true }
 
     /// Idempotent under concurrency: every part is `ON CONFLICT DO NOTHING`, and parts of one digest are the
     /// same bytes whoever writes them (the digest is of the content).

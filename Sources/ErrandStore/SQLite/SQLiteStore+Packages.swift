@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// A single daemon keeps its packages in its data dir; this store is not asked to keep copies.
-    public var keepsPackages: Bool { false }
+    /// One daemon's store: it owns every run, and keeps its packages in its data dir (this store is not asked
+    /// to keep copies).
+    public var isShared: Bool { false }
 
     public func savePackageArchive(digest: String, _ archive: Data) async throws {
         try await write { db in
