@@ -297,6 +297,32 @@ def section_profile(p):
     return lines
 
 
+def section_stores(d):
+    if "skipped" in d:
+        return ["## 9. SQLite and PostgreSQL", f"Not measured: {d['skipped']}."]
+    q, p, r = d["sqlite"], d["postgres"], d.get("restart", {})
+    rows = "\n".join(
+        f"| {name} | {x['dispatch_runs_per_second']:,.0f} ({', '.join(f'{v:,.0f}' for v in x['dispatch_each_round'])}) "
+        f"| {x['daemon_cpu_ms_per_run']} | {x['latency']['p50_ms']} / {x['latency']['p99_ms']} | {x['capture_blocks_MB_per_s']} |"
+        for name, x in (("SQLite", q), ("PostgreSQL", p)))
+    lost = r.get("bytes", 0) - r.get("bytes_stored", 0)
+    return [
+        "## 9. SQLite and PostgreSQL",
+        f"The same binary on each store, in {d['rounds']} interleaved round(s): {d['dispatch_runs']:,} runs of `/bin/true` "
+        "(as workload 1), trigger latency send-to-child (as workload 2), and a capture of "
+        f"{d['capture_bytes'] / (1 << 20):,.0f} MiB in 64 KiB blocks (as workload 3). PostgreSQL: a local cluster of "
+        "Debian's packages on 127.0.0.1 (default settings, fsync on), one database.", "",
+        "| store | dispatch runs/s (each round) | daemon CPU ms/run | latency p50 / p99 ms | capture MB/s |",
+        "|---|---|---:|---:|---:|", rows, "",
+        f"PostgreSQL against SQLite: dispatch {d['ratio_dispatch'] * 100:.0f} %, latency p50 {d['ratio_latency_p50']}×, "
+        f"capture {d['ratio_capture'] * 100:.0f} %. Goal: PostgreSQL dispatch at least half of SQLite's — "
+        f"{verdict(d['ratio_dispatch'] >= 0.5)}.", "",
+        f"A capture of {r.get('bytes', 0) / (1 << 20):,.0f} MiB while PostgreSQL restarted (`pg_ctl restart -m immediate`, "
+        f"{r.get('restart_seconds')} s): {r.get('bytes_stored', 0):,} bytes stored, checksum "
+        f"{'equal' if r.get('checksum_equal') else 'DIFFERENT'} — no byte lost: {verdict(lost == 0 and r.get('checksum_equal', False))}.",
+    ]
+
+
 def markdown(results):
     m, w = results["machine"], results["workloads"]
     out = ["# Errand benchmarks", "",
@@ -317,7 +343,7 @@ def markdown(results):
         if key in w:
             out += fn(w[key]) + [""]
     for key, fn in (("schedules", section_schedules), ("continuous", section_continuous), ("idle", section_idle),
-                    ("api", section_api), ("fanout", section_fanout)):
+                    ("api", section_api), ("fanout", section_fanout), ("stores", section_stores)):
         if key in w:
             out += fn(w[key]) + [""]
     if results.get("profile", {}).get("by_object"):

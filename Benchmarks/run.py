@@ -23,18 +23,21 @@ import latency  # noqa: E402
 import perfprofile as profiling  # noqa: E402
 import report  # noqa: E402
 import schedules  # noqa: E402
+import stores  # noqa: E402
 
 FULL = {"dispatch_runs": 5000, "dispatch_rounds": 3, "latency_runs": 1000, "capture_bytes": 1 << 30,
         "capture_rounds": 1, "idle_seconds": 30, "api_history": 100_000, "api_seconds": 10,
         "schedules_jobs": 10_000, "schedules_seconds": 180, "schedules_idle_seconds": 30, "schedules_every_second": 0,
         "schedules_in_place": 0, "schedules_deploy_connections": 4, "continuous_trials": 5, "continuous_seconds": 60,
-        "fanout_hosts": 4, "fanout_rounds": 20, "fanout_wide": 1000}
+        "fanout_hosts": 4, "fanout_rounds": 20, "fanout_wide": 1000,
+        "stores_dispatch_runs": 3000, "stores_rounds": 3, "stores_latency_runs": 600, "stores_capture_bytes": 1 << 30}
 SMOKE = {"dispatch_runs": 60, "dispatch_rounds": 1, "latency_runs": 20, "capture_bytes": 4 << 20,
          "capture_rounds": 1, "idle_seconds": 2, "api_history": 2000, "api_seconds": 1,
          "schedules_jobs": 20, "schedules_seconds": 4, "schedules_idle_seconds": 1, "schedules_every_second": 1,
          "schedules_in_place": 0, "schedules_deploy_connections": 2, "continuous_trials": 1, "continuous_seconds": 2,
-         "fanout_hosts": 2, "fanout_rounds": 2, "fanout_wide": 20}
-WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api", "fanout")
+         "fanout_hosts": 2, "fanout_rounds": 2, "fanout_wide": 20,
+         "stores_dispatch_runs": 40, "stores_rounds": 1, "stores_latency_runs": 10, "stores_capture_bytes": 4 << 20}
+WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api", "fanout", "stores")
 
 
 class Context:
@@ -136,6 +139,9 @@ def main():
         w["api"] = api.run(ctx, sizes["api_history"], sizes["api_seconds"])
     if "fanout" in chosen:
         w["fanout"] = fanout.run(ctx, sizes["fanout_hosts"], sizes["fanout_rounds"], sizes["fanout_wide"])
+    if "stores" in chosen:
+        w["stores"] = stores.run(ctx, sizes["stores_dispatch_runs"], sizes["stores_rounds"], sizes["stores_latency_runs"],
+                                 sizes["stores_capture_bytes"])
     results["machine"]["load_after"] = os.getloadavg()[0]
     os.makedirs(args.out, exist_ok=True)
     merge_previous(results, os.path.join(args.out, "benchmarks.json"))
