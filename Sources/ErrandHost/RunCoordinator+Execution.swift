@@ -69,9 +69,11 @@ extension RunCoordinator {
         var job = known?.job
         var failure: (any Error)?
         do {
-            try await store.updateRun(
-                id: id,
-                RunUpdate(state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: endedAt))
+            try await retryingWhileUnavailable("record the end of run \(id)") {
+                try await store.updateRun(
+                    id: id,
+                    RunUpdate(state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: endedAt))
+            }
             if known == nil { job = try await store.run(id: id)?.job }
         } catch {
             logger.error("could not record the end of run \(id): \(error)")
@@ -86,6 +88,27 @@ extension RunCoordinator {
                 endedAt: endedAt))
         if let failure { throw failure }
     }
+
+    /// Runs a store write, and again while the store is only unavailable for a while (a database server
+    /// restarting, a full disk being cleared), backing off on the host's clock up to ``storeOutageLimit``: a
+    /// run that ends during an outage is still recorded. Other errors, and the last one, are thrown.
+    func retryingWhileUnavailable(_ what: String, _ write: () async throws -> Void) async throws {
+        var delay = Duration.milliseconds(250)
+        var waited = Duration.zero
+        while true {
+            do {
+                return try await write()
+            } catch let error where StoreError.isRetryable(error) && waited < Self.storeOutageLimit {
+                logger.warning("could not \(what): \(error); trying again in \(delay)")
+                try? await clock.sleep(for: delay)
+                waited += delay
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// How long a run's end is retried while the store is unavailable.
+    static let storeOutageLimit = Duration.seconds(120)
 
     func finishBookkeeping(_ id: Int64) {
         if let entry = tracked.removeValue(forKey: id) {

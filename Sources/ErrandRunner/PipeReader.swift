@@ -21,13 +21,17 @@ final class PipeReader: Sendable {
     /// Largest single read.
     static let readSize = 64 * 1024
 
+    /// The event loop every pipe is read on: its own thread, so a busy or blocked loop elsewhere in the process
+    /// (HTTP connections, the database pool, a test that waits on a loop) never holds up a run's output.
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     private init(pipe: NIOAsyncChannel<ByteBuffer, Never>) { self.pipe = pipe }
 
     /// Takes ownership of `descriptor`: NIO closes it at end of file or on ``close()``; if this throws,
     /// the descriptor has been closed here.
     static func open(descriptor: Int32) async throws -> PipeReader {
         do {
-            let pipe = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            let pipe = try await NIOPipeBootstrap(group: eventLoops)
                 .channelOption(
                     .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 4096, maximum: readSize)
                 )

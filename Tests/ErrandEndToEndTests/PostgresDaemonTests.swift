@@ -111,4 +111,28 @@ struct PostgresDaemonTests {
         #expect(try await second.get(id).state == .running)
         #expect(try await first.run(["stop", String(id)]).status == 0)
     }
+
+    @Test("PostgreSQL going down mid-run: the run goes on, ends while it is down, and is recorded whole once it is back")
+    func survivesAnOutage() async throws {
+        let cluster = try TestPostgresCluster(port: try Daemon.freePort())
+        defer { cluster.remove() }
+        let daemon = try Daemon()
+        daemon.serveArguments = ["--store", cluster.url]
+        try await daemon.start()
+        defer { daemon.stop() }
+        let id = try await daemon.start(["sh", "-c", "i=1; while [ $i -le 20 ]; do echo line$i; i=$((i+1)); sleep 0.1; done"])
+        try await Task.sleep(for: .milliseconds(500))
+        try cluster.stop()
+        // Meanwhile the API answers 503, not a hang and not a 500.
+        let during = try await daemon.run(["get", String(id)])
+        #expect(during.status != 0)
+        #expect(during.stderr.contains("store"), "\(during.stderr)")
+        try await Task.sleep(for: .seconds(3))  // the run ends while the server is down
+        try cluster.start()
+        #expect(try await daemon.run(["wait", String(id), "--timeout", "60"]).status == 0)
+        let run = try await daemon.get(id)
+        #expect(run.state == .completed, "\(run.reason ?? "")")
+        let log = try await daemon.run(["logs", String(id)])
+        #expect(log.stdout == (1...20).map { "line\($0)\n" }.joined(), "\(log.stdout)")
+    }
 }

@@ -2,6 +2,10 @@ import Foundation
 import Logging
 import PostgresNIO
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The PostgreSQL server tests may use: `ERRAND_TEST_POSTGRES` (set by scripts/with-postgres), or nil; tests that
 /// need it are enabled only when it is set.
 public enum TestPostgres {
@@ -30,4 +34,59 @@ public enum TestPostgres {
     }
 
     public struct NoServer: Error {}
+}
+
+/// A PostgreSQL cluster of a test's own (Debian's initdb/pg_ctl as the `postgres` user, 127.0.0.1, a free port), for
+/// tests that stop or restart the server and must not disturb others. Needs ERRAND_TEST_POSTGRES_BIN (set by
+/// scripts/with-postgres).
+public final class TestPostgresCluster: Sendable {
+    public let port: Int
+    let directory: String
+    let bin: String
+
+    public var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
+
+    public init(port: Int) throws {
+        guard let bin = ProcessInfo.processInfo.environment["ERRAND_TEST_POSTGRES_BIN"] else { throw TestPostgres.NoServer() }
+        self.bin = bin
+        self.port = port
+        directory = "/tmp/errand-test-pg-\(UUID().uuidString.prefix(8))"
+        try Self.shell("mkdir -p \(directory) && chown postgres \(directory)")
+        try su("\(bin)/initdb -D \(directory)/data -A trust -U postgres >/dev/null")
+        try start()
+    }
+
+    public func start() throws {
+        try su(
+            "\(bin)/pg_ctl -D \(directory)/data -l \(directory)/log -w -o '-p \(port) -k \(directory) -c listen_addresses=127.0.0.1' start >/dev/null"
+        )
+    }
+
+    /// Stops at once, as a crash would (`-m immediate`).
+    public func stop() throws {
+        try su("\(bin)/pg_ctl -D \(directory)/data -m immediate -w stop >/dev/null")
+    }
+
+    public func remove() {
+        try? stop()
+        try? Self.shell("rm -rf \(directory)")
+    }
+
+    private func su(_ command: String) throws {
+        try Self.shell("su postgres -s /bin/sh -c \"\(command)\"")
+    }
+
+    /// `sh -c command`, waited for with waitpid (Foundation's Process waits on a run loop, which hung here).
+    static func shell(_ command: String) throws {
+        var pid: pid_t = 0
+        let arguments = ["/bin/sh", "-c", command]
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0 else { throw ShellFailed(command: command) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        guard status == 0 else { throw ShellFailed(command: command) }
+    }
+
+    struct ShellFailed: Error { var command: String }
 }

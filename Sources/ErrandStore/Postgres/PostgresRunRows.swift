@@ -37,6 +37,13 @@ enum PostgresRunRows {
             outputSeq: outputSeq, session: try row.value("session_name"), notBefore: try row.value("not_before"))
     }
 
+    /// The same columns for a run just inserted: nobody has read it yet, so every reader's cursor is 0.
+    static let insertedColumns = """
+        id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
+        trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
+        session_name, not_before, 0::bigint AS reader_cursor
+        """
+
     static func fetch(_ connection: PostgresConnection, id: Int64, reader: String) async throws -> Run? {
         let rows = try await connection.query(
             PostgresQuery(unsafeSQL: "SELECT \(columns) FROM runs WHERE id = $2", binds: try binds(reader, id)), logger: quiet
@@ -44,33 +51,34 @@ enum PostgresRunRows {
         return try rows.first.map(decode)
     }
 
-    /// Inserts a run: `NotStarted`, or `Stopped` with the skip's reason and end when `skipped` is given.
+    /// Inserts a run in one statement (a round trip, atomic on its own): `NotStarted`, or `Stopped` with the
+    /// skip's reason and end when `skipped` is given. The id is drawn first, so a run without a name is
+    /// named `Job<id>` in the same statement.
     static func insert(_ connection: PostgresConnection, _ new: NewRun, skipped: SkippedTick?) async throws -> Run {
+        try await insert(new, skipped: skipped) { query in try await connection.query(query, logger: quiet).collect() }
+    }
+
+    static func insert(
+        _ new: NewRun, skipped: SkippedTick?, run: (PostgresQuery) async throws -> [PostgresRow]
+    ) async throws -> Run {
         let state: RunState = skipped == nil ? .notStarted : .stopped
         let argv = try StoreJSON.encode(new.argv)
         let environment = try StoreJSON.encode(new.environment)
-        let rows = try await connection.query(
+        let rows = try await run(
             """
-            INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
+            WITH next AS (SELECT nextval(pg_get_serial_sequence('runs', 'id')) AS id)
+            INSERT INTO runs (id, name, job_name, type, state, argv, working_directory, environment, throttle_group,
                 timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
                 not_before, reason, ended_at)
-            VALUES (\(new.name ?? ""), \(new.job), \(new.type.rawValue), \(state.rawValue), \(argv), \(new.workingDirectory),
-                \(environment), \(new.throttleGroup), \(new.timeout), \(new.instance), \(new.trigger.rawValue),
-                \(new.triggerDetail), \(new.parentId), \(Int64(new.attempt)), \(StoreTime.kept(new.createdAt)), \(new.session),
-                \(new.notBefore.map(StoreTime.kept)), \(skipped?.reason), \(skipped.map { StoreTime.kept($0.endedAt) }))
-            RETURNING id
-            """, logger: quiet
-        ).collect()
-        guard let id = try rows.first?.decode(Int64.self) else {
-            throw ErrandError(.internal, "the store returned no id for a new run")
-        }
-        if new.name == nil {
-            try await connection.query("UPDATE runs SET name = 'Job' || id WHERE id = \(id)", logger: quiet)
-        }
-        guard let run = try await fetch(connection, id: id, reader: Receiving.defaultReader) else {
-            throw ErrandError(.internal, "the store lost run \(id) inside the transaction that created it")
-        }
-        return run
+            SELECT next.id, COALESCE(\(new.name), 'Job' || next.id), \(new.job), \(new.type.rawValue), \(state.rawValue), \(argv),
+                \(new.workingDirectory), \(environment), \(new.throttleGroup), \(new.timeout), \(new.instance),
+                \(new.trigger.rawValue), \(new.triggerDetail), \(new.parentId), \(Int64(new.attempt)), \(StoreTime.kept(new.createdAt)),
+                \(new.session), \(new.notBefore.map(StoreTime.kept)), \(skipped?.reason), \(skipped.map { StoreTime.kept($0.endedAt) })
+            FROM next
+            RETURNING \(unescaped: insertedColumns)
+            """)
+        guard let row = rows.first else { throw ErrandError(.internal, "the store returned no row for a new run") }
+        return try decode(row)
     }
 
     /// A ``RunQuery`` as one statement.

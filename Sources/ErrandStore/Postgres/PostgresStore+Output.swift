@@ -12,17 +12,17 @@ extension PostgresStore {
         let times = chunks.map { StoreTime.kept($0.time) }
         let data = chunks.map { ByteBuffer(bytes: $0.bytes) }
         let hosts = chunks.map { $0.host ?? "" }
-        try await transaction { connection in
-            try await connection.query(
-                """
+        // One statement (one round trip, atomic on its own): the chunks in, then the run's last number moved.
+        try await query(
+            """
+            WITH added AS (
                 INSERT INTO output (run_id, seq, stream, time, data, host)
                 SELECT \(runID), seq, stream, time, data, NULLIF(host, '')
                 FROM unnest(\(seqs)::bigint[], \(streams)::text[], \(times)::timestamptz[], \(data)::bytea[], \(hosts)::text[])
                     AS chunk(seq, stream, time, data, host)
-                """, logger: quiet)
-            try await connection.query(
-                "UPDATE runs SET output_seq = GREATEST(output_seq, \(last.seq)) WHERE id = \(runID)", logger: quiet)
-        }
+                RETURNING 1)
+            UPDATE runs SET output_seq = GREATEST(output_seq, \(last.seq)) WHERE id = \(runID) AND EXISTS (SELECT 1 FROM added)
+            """)
     }
 
     public func output(runID: Int64, after: Int64, limit: Int) async throws -> [OutputChunk] {

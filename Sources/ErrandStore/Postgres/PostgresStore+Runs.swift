@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func createRun(_ new: NewRun) async throws -> Run {
-        try await transaction { connection in try await PostgresRunRows.insert(connection, new, skipped: nil) }
+        try await PostgresRunRows.insert(new, skipped: nil) { statement in try await query(statement) }
     }
 
     public func run(id: Int64, reader: String) async throws -> Run? {
