@@ -135,4 +135,41 @@ struct PostgresDaemonTests {
         let log = try await daemon.run(["logs", String(id)])
         #expect(log.stdout == (1...20).map { "line\($0)\n" }.joined(), "\(log.stdout)")
     }
+
+    @Test("sessions, a schedule and the dashboard work on PostgreSQL as on SQLite")
+    func sessionsSchedulesDashboard() async throws {
+        let daemon = try Daemon()
+        daemon.serveArguments = ["--store", try await TestPostgres.freshDatabase()]
+        try await daemon.start()
+        defer { daemon.stop() }
+        // A session's reader: what one session received, another still has.
+        for name in ["alpha", "beta"] { #expect(try await daemon.run(["session", "new", name]).status == 0) }
+        let id = try await daemon.start(["sh", "-c", "echo one"], options: ["--session", "alpha"])
+        #expect(try await daemon.run(["wait", String(id), "--timeout", "30"]).status == 0)
+        #expect(try await daemon.run(["receive", "--session", "alpha", String(id)]).stdout == "one\n")
+        #expect(try await daemon.run(["receive", "--session", "alpha", String(id)]).stdout.isEmpty)
+        #expect(try await daemon.run(["receive", "--session", "beta", String(id)]).stdout == "one\n")
+        #expect(try await daemon.run(["session", "remove", "alpha"]).status == 0)
+
+        // A job on a schedule every second fires on its own (ticks claimed in the database).
+        var tick = ZipWriter()
+        tick.file("run.sh", "#!/bin/sh\necho tick\n", mode: 0o100755)
+        let zip = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString).zip").path
+        try tick.write(to: URL(fileURLWithPath: zip))
+        #expect(try await daemon.run(["job", "deploy", "tick", zip, "--triggered", "--schedule", "* * * * * *"]).status == 0)
+        var fired = false
+        for _ in 0..<50 where !fired {
+            let history = try await daemon.run(["job", "history", "tick", "--json"])
+            fired = history.stdout.contains("\"Completed\"")
+            if !fired { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(fired, "no scheduled run completed within 10 s")
+
+        // The dashboard's pages read the same store.
+        let curl = try #require(which("curl"))
+        let page = try await runProgram(curl, ["-s", daemon.url + "/runs"])
+        #expect(page.stdout.contains("Job\(id)") || page.stdout.contains("echo one"), "\(page.stdout.prefix(300))")
+        let jobs = try await runProgram(curl, ["-s", daemon.url + "/jobs"])
+        #expect(jobs.stdout.contains("tick"))
+    }
 }
