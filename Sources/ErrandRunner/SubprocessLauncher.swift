@@ -52,12 +52,7 @@ public struct SubprocessLauncher: ProcessLauncher {
         } catch {
             throw LaunchError("could not start \(spec.argv0): \(error.message)")
         }
-        let readers: (output: PipeReader, error: PipeReader)
-        do {
-            readers = try await Self.readers(of: pipes)
-        } catch {
-            throw LaunchError("could not start \(spec.argv0): cannot read its output pipes: \(error)")
-        }
+        let readers = (output: PipeReader(descriptor: pipes.output.read), error: PipeReader(descriptor: pipes.error.read))
         let configuration = Configuration(
             executable: .path(FilePath(spec.executablePath)),
             arguments: Arguments(executablePathOverride: spec.argv0, remainingValues: spec.arguments),
@@ -143,26 +138,6 @@ public struct SubprocessLauncher: ProcessLauncher {
         }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         return (ends[0], ends[1])
-    }
-
-    /// Readers of both pipes' read ends; on failure every descriptor of both pipes is closed.
-    private static func readers(
-        of pipes: (output: (read: Int32, write: Int32), error: (read: Int32, write: Int32))
-    ) async throws -> (output: PipeReader, error: PipeReader) {
-        let output: PipeReader
-        do {
-            output = try await PipeReader.open(descriptor: pipes.output.read)
-        } catch {
-            for descriptor in [pipes.output.write, pipes.error.read, pipes.error.write] { _ = Glibc.close(descriptor) }
-            throw error
-        }
-        do {
-            return (output, try await PipeReader.open(descriptor: pipes.error.read))
-        } catch {
-            output.close()
-            for descriptor in [pipes.output.write, pipes.error.write] { _ = Glibc.close(descriptor) }
-            throw error
-        }
     }
 
     static func launchError(_ error: any Error, spec: LaunchSpec) -> LaunchError {

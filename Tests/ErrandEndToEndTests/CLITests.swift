@@ -201,7 +201,7 @@ struct CLITests {
         _ = try await daemon.run(["wait", String(finished)])
         let marker = "9876\(Int.random(in: 10_000...99_999))"
         let running = try await daemon.start(["sleep", marker])
-        daemon.stop(SIGKILL)
+        await daemon.stopAndWait(SIGKILL)
         #expect(processCount(commandLine: "sleep \(marker)") == 1)
         let reborn = try Daemon(dataDirectory: daemon.dataDirectory)
         try await reborn.start()
@@ -218,7 +218,7 @@ struct CLITests {
         try await daemon.start()
         let marker = "9876\(Int.random(in: 10_000...99_999))"
         let id = try await daemon.start(["sleep", marker])
-        daemon.stop(SIGTERM)
+        await daemon.stopAndWait(SIGTERM)
         #expect(processCount(commandLine: "sleep \(marker)") == 0)
         let reborn = try Daemon(dataDirectory: daemon.dataDirectory)
         try await reborn.start()

@@ -111,13 +111,35 @@ final class Daemon: @unchecked Sendable {
         throw ErrandError(.unreachable, "no free port for the daemon after 5 attempts")
     }
 
-    /// Sends `signal` and reaps the daemon.
+    /// Sends `signal` and reaps the daemon without holding the caller's thread for long: it waits at most
+    /// 100 ms here, then leaves the reaping to a thread of its own. A blocking wait for a daemon's graceful
+    /// shutdown (seconds, with runs to stop) would hold one of Swift's cooperative threads — two of them on
+    /// this machine — and stall every other test in the process. Tests that need the daemon gone (a restart
+    /// on its data dir, its processes checked) use ``stopAndWait(_:)``.
     func stop(_ signal: Int32 = SIGTERM) {
         guard pid > 0 else { return }
+        let pid = self.pid
+        self.pid = 0
         kill(pid, signal)
         var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        pid = 0
+        for _ in 0..<20 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            usleep(5000)
+        }
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+    }
+
+    /// Sends `signal` and returns once the daemon has exited (polling, so no thread is held meanwhile).
+    func stopAndWait(_ signal: Int32 = SIGTERM) async {
+        guard pid > 0 else { return }
+        let pid = self.pid
+        self.pid = 0
+        kill(pid, signal)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     deinit { stop(SIGKILL) }

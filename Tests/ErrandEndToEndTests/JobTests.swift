@@ -199,7 +199,7 @@ struct JobTests {
         var view = try await jobView(daemon, "worker")
         #expect(view.status == "Stopped" && !view.enabled)
 
-        daemon.stop()
+        await daemon.stopAndWait()
         let reborn = try Daemon(dataDirectory: daemon.dataDirectory)
         try await reborn.start()
         defer { reborn.stop() }
@@ -240,7 +240,7 @@ struct JobTests {
         }
         let retry = try #require(pending)
         #expect(retry.state == .notStarted && retry.notBefore != nil)
-        daemon.stop(SIGKILL)
+        await daemon.stopAndWait(SIGKILL)
 
         let reborn = try Daemon(dataDirectory: daemon.dataDirectory)
         try await reborn.start()

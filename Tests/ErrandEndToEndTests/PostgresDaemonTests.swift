@@ -31,7 +31,7 @@ struct PostgresDaemonTests {
         let zip = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString).zip").path
         try package.write(to: URL(fileURLWithPath: zip))
         #expect(try await daemon.run(["job", "deploy", "shared", zip, "--triggered"]).status == 0)
-        daemon.stop()
+        await daemon.stopAndWait()
         let second = try Daemon()
         second.serveArguments = ["--store", url, "--instance", "second"]
         try await second.start()
@@ -70,7 +70,7 @@ struct PostgresDaemonTests {
         try package.write(to: URL(fileURLWithPath: zip))
         #expect(try await single.run(["job", "deploy", "moved", zip, "--triggered"]).status == 0)
         #expect(try await single.run(["token", "create", "ops", "--role", "admin", "--data-dir", single.dataDirectory]).status == 0)
-        single.stop()
+        await single.stopAndWait()
 
         let url = try await TestPostgres.freshDatabase()
         let sqlite = "sqlite:" + single.dataDirectory + "/errand.sqlite"
@@ -114,21 +114,31 @@ struct PostgresDaemonTests {
 
     @Test("PostgreSQL going down mid-run: the run goes on, ends while it is down, and is recorded whole once it is back")
     func survivesAnOutage() async throws {
-        let cluster = try TestPostgresCluster(port: try Daemon.freePort())
-        defer { cluster.remove() }
+        let cluster = try await TestPostgresCluster.start(port: try Daemon.freePort())
         let daemon = try Daemon()
         daemon.serveArguments = ["--store", cluster.url]
+        do {
+            try await outage(of: cluster, under: daemon)
+        } catch {
+            await daemon.stopAndWait()
+            await cluster.remove()
+            throw error
+        }
+        await daemon.stopAndWait()
+        await cluster.remove()
+    }
+
+    private func outage(of cluster: TestPostgresCluster, under daemon: Daemon) async throws {
         try await daemon.start()
-        defer { daemon.stop() }
         let id = try await daemon.start(["sh", "-c", "i=1; while [ $i -le 20 ]; do echo line$i; i=$((i+1)); sleep 0.1; done"])
         try await Task.sleep(for: .milliseconds(500))
-        try cluster.stop()
+        try await cluster.stop()
         // Meanwhile the API answers 503, not a hang and not a 500.
         let during = try await daemon.run(["get", String(id)])
         #expect(during.status != 0)
         #expect(during.stderr.contains("store"), "\(during.stderr)")
         try await Task.sleep(for: .seconds(3))  // the run ends while the server is down
-        try cluster.start()
+        try await cluster.start()
         #expect(try await daemon.run(["wait", String(id), "--timeout", "60"]).status == 0)
         let run = try await daemon.get(id)
         #expect(run.state == .completed, "\(run.reason ?? "")")

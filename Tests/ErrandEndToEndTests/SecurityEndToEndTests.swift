@@ -101,7 +101,7 @@ struct SecurityEndToEndTests {
         #expect(try await daemon.run(["token", "revoke", "reader"], environment: asAdmin).status == 0)
         #expect(try await daemon.run(["get"], environment: ["ERRAND_TOKEN": reader]).status == 1)
 
-        daemon.stop()
+        await daemon.stopAndWait()
         let log = try String(contentsOfFile: daemon.dataDirectory + "/serve.log", encoding: .utf8)
         #expect(log.contains("tokens required"))
         for secret in [admin, reader, operatorToken, forged] { #expect(!log.contains(secret), "a token is in the daemon's log") }
@@ -178,7 +178,7 @@ struct SecurityEndToEndTests {
         #expect(untrusted.stderr.contains("--ca-file"))
         #expect(try await errand(["host", "remove", "lab"], environment: config).status == 0)
         #expect(try await errand(["--host", "lab", "get"], environment: config).stderr.contains("no host named 'lab'"))
-        daemon.stop()
+        await daemon.stopAndWait()
         let log = try String(contentsOfFile: daemon.dataDirectory + "/serve.log", encoding: .utf8)
         #expect(log.contains("serving https://"))
         #expect(!log.contains(admin))

@@ -46,45 +46,57 @@ public final class TestPostgresCluster: Sendable {
 
     public var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
-    public init(port: Int) throws {
-        guard let bin = ProcessInfo.processInfo.environment["ERRAND_TEST_POSTGRES_BIN"] else { throw TestPostgres.NoServer() }
-        self.bin = bin
+    private init(port: Int, bin: String, directory: String) {
         self.port = port
-        directory = "/tmp/errand-test-pg-\(UUID().uuidString.prefix(8))"
-        try Self.shell("mkdir -p \(directory) && chown postgres \(directory)")
-        try su("\(bin)/initdb -D \(directory)/data -A trust -U postgres >/dev/null")
-        try start()
+        self.bin = bin
+        self.directory = directory
     }
 
-    public func start() throws {
-        try su(
+    /// Creates and starts a cluster on `port`.
+    public static func start(port: Int) async throws -> TestPostgresCluster {
+        guard let bin = ProcessInfo.processInfo.environment["ERRAND_TEST_POSTGRES_BIN"] else { throw TestPostgres.NoServer() }
+        let cluster = TestPostgresCluster(port: port, bin: bin, directory: "/tmp/errand-test-pg-\(UUID().uuidString.prefix(8))")
+        try await shell("mkdir -p \(cluster.directory) && chown postgres \(cluster.directory)")
+        try await cluster.su("\(bin)/initdb -D \(cluster.directory)/data -A trust -U postgres >/dev/null")
+        try await cluster.start()
+        return cluster
+    }
+
+    public func start() async throws {
+        try await su(
             "\(bin)/pg_ctl -D \(directory)/data -l \(directory)/log -w -o '-p \(port) -k \(directory) -c listen_addresses=127.0.0.1' start >/dev/null"
         )
     }
 
     /// Stops at once, as a crash would (`-m immediate`).
-    public func stop() throws {
-        try su("\(bin)/pg_ctl -D \(directory)/data -m immediate -w stop >/dev/null")
+    public func stop() async throws {
+        try await su("\(bin)/pg_ctl -D \(directory)/data -m immediate -w stop >/dev/null")
     }
 
-    public func remove() {
-        try? stop()
-        try? Self.shell("rm -rf \(directory)")
+    public func remove() async {
+        try? await stop()
+        try? await Self.shell("rm -rf \(directory)")
     }
 
-    private func su(_ command: String) throws {
-        try Self.shell("su postgres -s /bin/sh -c \"\(command)\"")
+    private func su(_ command: String) async throws {
+        try await Self.shell("su postgres -s /bin/sh -c \"\(command)\"")
     }
 
-    /// `sh -c command`, waited for with waitpid (Foundation's Process waits on a run loop, which hung here).
-    static func shell(_ command: String) throws {
+    /// `sh -c command`, waited for by polling (a blocking wait would hold one of Swift's few cooperative
+    /// threads for the seconds initdb takes, and stall other tests).
+    static func shell(_ command: String) async throws {
         var pid: pid_t = 0
         let arguments = ["/bin/sh", "-c", command]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         guard posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ) == 0 else { throw ShellFailed(command: command) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { break }
+            if reaped < 0, errno != EINTR { throw ShellFailed(command: command) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         guard status == 0 else { throw ShellFailed(command: command) }
     }
 

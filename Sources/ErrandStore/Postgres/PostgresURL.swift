@@ -94,7 +94,11 @@ struct PostgresURL: Sendable, CustomStringConvertible {
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.additionalStartupParameters = [("application_name", "errand")]
+        // The server's own limits behind the client's deadline: a statement or a transaction left open by a
+        // frozen daemon is ended by PostgreSQL, so its row locks do not hold up the rest of a fleet.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "errand"), ("statement_timeout", "60s"), ("idle_in_transaction_session_timeout", "60s"),
+        ]
         return configuration
     }
 
