@@ -22,4 +22,14 @@ public enum Names {
         (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
             || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
     }
+
+    /// A system user name as `run_as` and `--run-as` take it (POSIX portable names, as useradd accepts them,
+    /// or a numeric uid): nothing a shell or the user database could read as something else.
+    public static func isValidUserName(_ name: String) -> Bool {
+        let chars = Array(name.utf8)
+        guard !chars.isEmpty, chars.count <= 32, chars[0] != UInt8(ascii: "-") else { return false }
+        return chars.allSatisfy {
+            isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+        }
+    }
 }

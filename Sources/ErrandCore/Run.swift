@@ -38,6 +38,9 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     /// A run waiting to start (`NotStarted`) is not started before this time (a retry's backoff, kept
     /// across restarts); nil when it may start at once. Absent from the JSON when nil.
     public var notBefore: Date?
+    /// The system user the run was launched as (`--run-as`, a job's `run_as`); nil: the daemon's own user.
+    /// Absent from the JSON when nil.
+    public var runAs: String?
 
     public init(
         id: Int64, name: String, job: String? = nil, type: RunType = .backgroundJob, state: RunState = .notStarted,
@@ -46,7 +49,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         triggerDetail: String? = nil, parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil,
         signal: Int32? = nil,
         reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0,
-        session: String? = nil, notBefore: Date? = nil
+        session: String? = nil, notBefore: Date? = nil, runAs: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -74,6 +77,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         self.outputSeq = outputSeq
         self.session = session
         self.notBefore = notBefore
+        self.runAs = runAs
     }
 }
 

@@ -1,5 +1,6 @@
 import ErrandClient
 import ErrandCore
+import ErrandHost
 import ErrandRunner
 import ErrandServer
 import ErrandStore
@@ -24,9 +25,10 @@ extension Daemon {
         if let file = configuration.sshConfig, !FileManager.default.isReadableFile(atPath: file) {
             throw ErrandError.badRequest("cannot read the ssh config file \(file) (--ssh-config or ERRAND_SSH_CONFIG)")
         }
+        try checkRunAs(configuration.host.runAs)
         let dataDirectory = configuration.dataDirectory
         do {
-            try DataDirectory.create(dataDirectory)
+            try DataDirectory.create(dataDirectory, passable: configuration.host.runAs.switchesUsers)
         } catch let error as ErrandError {
             throw error
         } catch {
@@ -50,6 +52,19 @@ extension Daemon {
         } catch {
             lock.release()
             throw error
+        }
+    }
+
+    /// Every user runs may be launched as exists, and this process may launch runs as them (it is root).
+    static func checkRunAs(_ policy: RunAsPolicy) throws(ErrandError) {
+        if policy.switchesUsers, UserAccount.switcher == nil { throw .badRequest(UserAccount.missingSwitcher) }
+        for name in policy.allowed.sorted() {
+            let account = try UserAccount.named(name)
+            guard UserAccount.canSwitch(to: account) else {
+                throw .badRequest(
+                    "cannot launch runs as '\(name)' (--run-as, --allow-run-as): only a daemon run as root can start processes as another user"
+                )
+            }
         }
     }
 

@@ -128,7 +128,28 @@ extension DaemonConfiguration {
             }
             store = text
         }
+        try readRunAs(settings)
         try readConnectionLimits(settings)
+    }
+
+    /// `runAs` and `allowRunAs`: user names only here; that they exist and that the daemon may switch to them
+    /// is checked when it opens (``Daemon/open(_:logger:)``), on the machine that runs it.
+    private mutating func readRunAs(_ settings: Settings) throws(ErrandError) {
+        func userName(_ text: String, _ name: String) throws(ErrandError) -> String {
+            let user = text.trimmingCharacters(in: .whitespaces)
+            guard Names.isValidUserName(user) else {
+                throw .badRequest("\(name): '\(text)' is not a user name (letters, digits, '.', '_', '-'; at most 32 characters)")
+            }
+            return user
+        }
+        var policy = host.runAs
+        if let (text, name) = try settings.named(.runAs, settings.text) {
+            policy.defaultUser = try userName(text, name)
+        }
+        if let (text, name) = try settings.named(.allowRunAs, settings.text) {
+            for word in text.split(separator: ",") { policy.allowed.insert(try userName(String(word), name)) }
+        }
+        host.runAs = RunAsPolicy(defaultUser: policy.defaultUser, allowed: policy.allowed)
     }
 
     private mutating func readConnectionLimits(_ settings: Settings) throws(ErrandError) {

@@ -8,12 +8,19 @@ import Foundation
 /// Where the daemon keeps its database and logs.
 public enum DataDirectory {
     /// Creates the data dir (and its parents) and makes it private (0700) whatever the umask: it holds
-    /// the store (every run's environment and output), the token database and the daemon's log.
-    public static func create(_ path: String) throws {
+    /// the store (every run's environment and output), the token database and the daemon's log. When runs
+    /// are launched as other users it is 0711 instead: they may pass through it to their jobs' folders, but
+    /// not list it, and every file in it is the daemon's own (the database 0600).
+    /// `passable` nil (a CLI command working on the store) keeps a data dir that is already 0711 so.
+    public static func create(_ path: String, passable: Bool? = nil) throws {
+        var status = stat()
+        let alreadyPassable = stat(path, &status) == 0 && status.st_mode & 0o777 == 0o711
+        let mode: mode_t = (passable ?? alreadyPassable) ? 0o711 : 0o700
         try FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        guard chmod(path, 0o700) == 0 else {
-            throw ErrandError.badRequest("cannot make the data dir \(path) private (chmod 700): \(String(cString: strerror(errno)))")
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+        guard chmod(path, mode) == 0 else {
+            throw ErrandError.badRequest(
+                "cannot set the data dir \(path)'s permissions (chmod \(String(mode, radix: 8))): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -200,6 +200,7 @@ struct RunPage: Sendable {
             Fact(label: "Location", value: run.location),
             Fact(label: "Created", value: TimeText.clock(run.createdAt)),
         ]
+        if let user = run.runAs { facts.append(Fact(label: "User", value: user, mono: true)) }
         if let started = run.startedAt { facts.append(Fact(label: "Started", value: TimeText.clock(started))) }
         if let ended = run.endedAt { facts.append(Fact(label: "Ended", value: TimeText.clock(ended))) }
         if let started = run.startedAt {

@@ -15,6 +15,8 @@ public struct HostConfiguration: Sendable {
     public var sessionIdleTimeout: Double = Sessions.defaultIdleTimeout
     /// How often the daemon looks for expired sessions.
     public var sessionSweepInterval: Duration = .seconds(1)
+    /// The system users runs are launched as (`--run-as`, `--allow-run-as`).
+    public var runAs = RunAsPolicy()
 
     public init(
         instanceName: String = ProcessInfo.processInfo.hostName,

@@ -42,7 +42,7 @@ extension JobHost {
         do {
             let staged = try packages.stage(request.source)
             do {
-                checked = try Self.check(staged, request: request, lookup: lookup)
+                checked = try Self.check(staged, request: request, lookup: lookup, runAs: coordinator.configuration.runAs)
             } catch {
                 packages.discard(staged)
                 throw error
@@ -73,7 +73,7 @@ extension JobHost {
 
     /// Everything a deploy checks about a staged package, without touching the running job.
     static func check(
-        _ staged: StagedPackage, request: DeployRequest, lookup: InterpreterLookup
+        _ staged: StagedPackage, request: DeployRequest, lookup: InterpreterLookup, runAs: RunAsPolicy
     ) throws(DeployError) -> CheckedDeploy {
         var object = try settingsObject(request.settings ?? staged.settingsData(), given: request.settings != nil)
         if let schedule = request.schedule {
@@ -95,6 +95,11 @@ extension JobHost {
                 .invalidSettings,
                 "settings.job has \(errors.count == 1 ? "an error" : "\(errors.count) errors"): "
                     + errors.map(\.description).joined(separator: "; "))
+        }
+        do {
+            _ = try runAs.user(requested: settings.runAs)
+        } catch {
+            throw DeployError(.invalidSettings, "settings.job: \(error.message)")
         }
         let entryPoint = try EntryPoint.detect(files: staged.files, entryPoint: settings.entryPoint, lookup: lookup)
         return CheckedDeploy(

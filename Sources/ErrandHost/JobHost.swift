@@ -1,5 +1,6 @@
 import ErrandCore
 import ErrandJobs
+import ErrandRunner
 import ErrandSchedule
 import ErrandStore
 import Foundation
@@ -313,44 +314,45 @@ public actor JobHost: Service {
 
     /// The run's plan: command, working folder (the package, or a fresh copy), environment, limits.
     /// Off the actor: its file work (folders, the copy) would otherwise hold up every other tick and trigger.
+    /// A run launched as another user gets its own environment, not the daemon's, and its folders are given to it.
     nonisolated func prepare(
         _ job: DeployedJob, arguments: [String], argumentText: String? = nil
     ) async throws -> (plan: RunPlan, leftovers: [URL]) {
+        let user = try coordinator.configuration.runAs.user(requested: job.settings.runAs)
+        let account = try user.map { name throws(ErrandError) in try UserAccount.named(name) }
         let packageRoot = try await localPackage(job.record.packageDigest)
         var leftovers: [URL] = []
         let token = UUID().uuidString
-        let jobFolder = configuration.jobsDirectory.appendingPathComponent(job.name, isDirectory: true)
-        let dataPath = jobFolder.appendingPathComponent("data", isDirectory: true)
-        let shutdownFolder = jobFolder.appendingPathComponent("shutdown", isDirectory: true)
-        let shutdownFile = shutdownFolder.appendingPathComponent(token)
-        try FileManager.default.createDirectory(at: dataPath, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: shutdownFolder, withIntermediateDirectories: true)
+        let folders = try JobFolders(jobsDirectory: configuration.jobsDirectory, job: job.name, account: account)
+        let shutdownFile = folders.shutdown.appendingPathComponent(token)
         leftovers.append(shutdownFile)
         var workingDirectory = packageRoot
         if !job.isInPlace {
-            let copies = jobFolder.appendingPathComponent("work", isDirectory: true)
-            try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
-            workingDirectory = copies.appendingPathComponent(token, isDirectory: true)
-            do {
-                try FileManager.default.copyItem(at: packageRoot, to: workingDirectory)
-            } catch {
-                throw ErrandError(.internal, "cannot copy the package of '\(job.name)' for a run: \(error.localizedDescription)")
-            }
+            workingDirectory = folders.copies.appendingPathComponent(token, isDirectory: true)
+            try folders.copy(packageRoot, to: workingDirectory, job: job.name)
             leftovers.append(workingDirectory)
+        } else if account != nil {
+            // The package store is the daemon's alone: a run as another user works in place in a copy of its own,
+            // made once per deployed version and kept across runs, as the package folder itself would be.
+            workingDirectory = folders.site(digest: job.record.packageDigest)
+            if !FileManager.default.fileExists(atPath: workingDirectory.path) {
+                try folders.copy(packageRoot, to: workingDirectory, job: job.name)
+            }
         }
         let environment = JobEnvironment(
-            job: job.name, kind: job.kind, workingDirectory: workingDirectory.path, dataPath: dataPath.path,
+            job: job.name, kind: job.kind, workingDirectory: workingDirectory.path, dataPath: folders.data.path,
             shutdownFile: shutdownFile.path, arguments: arguments, argumentText: argumentText
-        ).variables(base: configuration.baseEnvironment, settings: job.settings.environment)
+        ).variables(base: account?.loginEnvironment ?? configuration.baseEnvironment, settings: job.settings.environment)
         let settings = job.settings
         let plan = RunPlan(
             run: NewRun(
                 name: job.name, argv: job.record.entryPoint + arguments, workingDirectory: workingDirectory.path,
                 environment: environment, throttleGroup: "job:" + job.name,
                 timeout: settings.timeout.map(\.seconds), instance: coordinator.configuration.instanceName,
-                createdAt: now(), job: job.name),
+                createdAt: now(), job: job.name, runAs: user),
             throttleLimit: settings.overlap == .allow && job.kind != .continuous ? 1_000_000 : 1,
-            stopGrace: settings.stoppingWaitTime(for: job.kind), idleTimeout: settings.idleTimeout)
+            stopGrace: settings.stoppingWaitTime(for: job.kind), idleTimeout: settings.idleTimeout,
+            killMode: settings.killMode)
         return (plan, leftovers)
     }
 

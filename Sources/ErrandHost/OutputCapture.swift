@@ -43,14 +43,18 @@ final class OutputCapture: Sendable {
     private let tuning: Tuning
     private let now: @Sendable () -> Date
     private let logger: Logger
+    /// Where a write that keeps failing is told, so reads of the run say why it seems stuck.
+    private let problems: RunProblems?
     private let state: Mutex<State>
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
     init(
         runID: Int64, lastSeq: Int64, store: any Store, hub: EventHub, tuning: Tuning = Tuning(),
-        now: @escaping @Sendable () -> Date, logger: Logger, merged: (OutputCapture, String)? = nil
+        now: @escaping @Sendable () -> Date, logger: Logger, problems: RunProblems? = nil,
+        merged: (OutputCapture, String)? = nil
     ) {
+        self.problems = problems
         self.runID = runID
         self.merged = merged
         self.store = store
@@ -175,9 +179,11 @@ final class OutputCapture: Sendable {
         return finished
     }
 
-    /// Output is never dropped nor stored twice: a failing write is retried (the process waits meanwhile).
+    /// Output is never dropped nor stored twice: a failing write is retried (the process waits meanwhile, and
+    /// reads of the run say so).
     private func write(_ chunks: [OutputChunk]) async {
         var attempt = 0
+        defer { if attempt > 0 { problems?.set(runID, nil) } }
         while true {
             do {
                 try await store.appendOutput(runID: runID, chunks)
@@ -197,7 +203,12 @@ final class OutputCapture: Sendable {
                 return
             } catch {
                 attempt += 1
-                logger.error("could not store output of run \(runID) (attempt \(attempt)): \(error)")
+                if attempt == 1 || attempt % 12 == 0 {
+                    logger.error("could not store output of run \(runID) (attempt \(attempt)): \(error)")
+                }
+                let reason = (error as? ErrandError)?.message ?? String(describing: error)
+                problems?.set(
+                    runID, "its output cannot be stored (\(reason)); the run's process waits until it can, trying again")
                 try? await Task.sleep(for: .seconds(min(attempt, 5)))
             }
         }

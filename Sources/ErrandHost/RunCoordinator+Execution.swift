@@ -69,7 +69,8 @@ extension RunCoordinator {
         var job = known?.job
         var failure: (any Error)?
         do {
-            try await retryingWhileUnavailable("record the end of run \(id)") {
+            let what = "its end (\(state.rawValue)) is not recorded yet"
+            try await retryingWhileUnavailable("record the end of run \(id)", run: id, doing: what) {
                 try await store.updateRun(
                     id: id,
                     RunUpdate(state: state, exitCode: status?.exitCode, signal: status?.signal, reason: reason, endedAt: endedAt))
@@ -89,26 +90,34 @@ extension RunCoordinator {
         if let failure { throw failure }
     }
 
-    /// Runs a store write, and again while the store is only unavailable for a while (a database server
-    /// restarting, a full disk being cleared), backing off on the host's clock up to ``storeOutageLimit``: a
-    /// run that ends during an outage is still recorded. Other errors, and the last one, are thrown.
-    func retryingWhileUnavailable(_ what: String, _ write: () async throws -> Void) async throws {
+    /// Runs a store write, and again while the store is unavailable (a database server restarting, a full
+    /// disk), backing off on the host's clock up to 5 s between tries, for as long as the daemon runs: a run
+    /// that ends during an outage is recorded when the store comes back (a daemon stopped meanwhile leaves it
+    /// to the next start's recovery). Meanwhile run `run`'s reads show the problem. Other errors are thrown.
+    func retryingWhileUnavailable(
+        _ what: String, run: Int64, doing: String, _ write: () async throws -> Void
+    ) async throws {
         var delay = Duration.milliseconds(250)
-        var waited = Duration.zero
+        var attempt = 0
+        defer { reader.problems.set(run, nil) }
         while true {
             do {
                 return try await write()
-            } catch let error where StoreError.isRetryable(error) && waited < Self.storeOutageLimit {
-                logger.warning("could not \(what): \(error); trying again in \(delay)")
+            } catch let error where StoreError.isRetryable(error) && !Task.isCancelled {
+                attempt += 1
+                // Said once, then about every minute: an outage can last.
+                if attempt == 1 || attempt % 12 == 0 { logger.warning("could not \(what): \(error); trying again (\(attempt))") }
+                reader.problems.set(run, "\(doing): the store cannot be written (\(Self.describe(error))); trying again")
                 try? await clock.sleep(for: delay)
-                waited += delay
                 delay = min(delay * 2, .seconds(5))
             }
         }
     }
 
-    /// How long a run's end is retried while the store is unavailable.
-    static let storeOutageLimit = Duration.seconds(120)
+    /// A store error in a user's words (its message when it is Errand's own).
+    nonisolated static func describe(_ error: any Error) -> String {
+        (error as? ErrandError)?.message ?? String(describing: error)
+    }
 
     func finishBookkeeping(_ id: Int64) {
         if let entry = tracked.removeValue(forKey: id) {
@@ -148,7 +157,7 @@ extension RunCoordinator {
         tracked[id]?.shutdownFile = env["ERRAND_SHUTDOWN_FILE"]
         let remote = remoteChildren[id]
         let capture = OutputCapture(
-            runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger,
+            runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger, problems: reader.problems,
             merged: remote.flatMap { child in fanOuts[child.parent].map { ($0.capture, child.host.name) } })
         async let written: Void = capture.run()
         let ending = await launchAndWait(run, environment: env, remote: remote, capture: capture)
@@ -171,7 +180,8 @@ extension RunCoordinator {
         let launcher: any ProcessLauncher
         let spec: LaunchSpec
         do {
-            (launcher, spec) = try launchPlan(run, environment: environment, remote: remote)
+            let account = try await Self.account(of: run, policy: configuration.runAs)
+            (launcher, spec) = try launchPlan(run, environment: environment, remote: remote, account: account)
         } catch {
             return .withoutStatus(error.message)
         }
@@ -256,7 +266,7 @@ extension RunCoordinator {
     /// What runs the run, and what it is told: the local program found in the run's PATH, or, for a
     /// fan-out child, the command as it is with only Errand's variables (the host has its own environment).
     private func launchPlan(
-        _ run: Run, environment: [String: String], remote: RemoteChild?
+        _ run: Run, environment: [String: String], remote: RemoteChild?, account: UserAccount?
     ) throws(ErrandError) -> (any ProcessLauncher, LaunchSpec) {
         guard run.type != .remoteJob || remote != nil else {
             throw .badRequest("run \(run.id) belongs to a fan-out whose host is not known to this daemon any more")
@@ -271,9 +281,25 @@ extension RunCoordinator {
         guard let path = ExecutableLookup.resolve(run.argv[0], path: environment["PATH"], workingDirectory: run.workingDirectory)
         else { throw .badRequest("command not found: '\(run.argv[0])'") }
         let spec = LaunchSpec(
-            executablePath: path, arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: environment,
-            workingDirectory: run.workingDirectory)
+            executablePath: path, arguments: Array(run.argv.dropFirst()), argv0: run.argv[0],
+            environment: account?.identifying(environment) ?? environment,
+            workingDirectory: run.workingDirectory ?? account?.startingDirectory, account: account,
+            killMode: tracked[run.id]?.killMode ?? .controlGroup)
         return (launcher, spec)
+    }
+
+    /// The account a local run is launched as (read from the user database off the actor), after checking
+    /// that this daemon still allows it: the run may have been stored by a daemon configured otherwise.
+    nonisolated static func account(of run: Run, policy: RunAsPolicy) async throws(ErrandError) -> UserAccount? {
+        guard let name = run.runAs, run.type != .remoteJob else { return nil }
+        guard policy.allowed.contains(name) else {
+            throw .badRequest("run \(run.id) was to run as '\(name)', which this daemon does not allow (--run-as, --allow-run-as)")
+        }
+        let account = try UserAccount.named(name)
+        guard UserAccount.canSwitch(to: account) else {
+            throw .badRequest("cannot launch run \(run.id) as '\(name)': the daemon is not running as root")
+        }
+        return account
     }
 
     /// The run and its environment: kept from `start` when this daemon created it (no store read

@@ -23,6 +23,7 @@ public actor RunCoordinator: Service {
         /// get the defaults).
         var stopGrace: Duration?
         var idleTimeout: Duration?
+        var killMode: KillMode?
         /// The launched process (or remote run) to signal; nil until launched.
         var work: (any LaunchedWork)?
         var startedAt: Date?
@@ -192,7 +193,8 @@ public actor RunCoordinator: Service {
     public func start(_ request: RunRequest, trigger: TriggerKind = .manual) async throws -> Run {
         let request = try request.validated()
         guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
-        let environment = request.environment ?? ProcessInfo.processInfo.environment
+        let runAs = configuration.runAs.defaultUser
+        let environment = try await Self.environment(of: request, runAs: runAs)
         try await Self.checkCommand(request, environment: environment)
         if let session = request.session, try await store.session(named: session) == nil {
             throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
@@ -202,10 +204,20 @@ public actor RunCoordinator: Service {
                 name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
                 environment: environment, throttleGroup: request.throttleGroup ?? ThrottleGroup.default,
                 timeout: request.timeout, instance: configuration.instanceName, trigger: trigger, createdAt: now(),
-                session: request.session),
+                session: request.session, runAs: runAs),
             throttleLimit: request.throttleLimit)
         // Without a tick the run is always created.
         return try await start(plan)!
+    }
+
+    /// What the run is told: the caller's environment, else the daemon's, or, for a run as another user, a
+    /// login's (nothing of the daemon's own reaches another user).
+    private nonisolated static func environment(
+        of request: RunRequest, runAs: String?
+    ) async throws(ErrandError) -> [String: String] {
+        guard let runAs else { return request.environment ?? ProcessInfo.processInfo.environment }
+        let account = try UserAccount.named(runAs)
+        return request.environment.map(account.identifying) ?? account.loginEnvironment
     }
 
     /// The working directory exists and the program is found in the run's own PATH (file-system work,
@@ -245,6 +257,7 @@ public actor RunCoordinator: Service {
         var entry = TrackedRun(run: run, environment: plan.run.environment)
         entry.stopGrace = plan.stopGrace
         entry.idleTimeout = plan.idleTimeout
+        entry.killMode = plan.killMode
         tracked[run.id] = entry
         enqueue(run)
         dispatch()

@@ -15,11 +15,14 @@ public struct RunPlan: Sendable {
     public var idleTimeout: Duration?
     /// A schedule tick: the run is created only if this (job, due time) was not claimed before.
     public var tick: Date?
+    /// Whether processes the run leaves behind are stopped with it (a job's `kill_mode`).
+    public var killMode: KillMode
 
     public init(
         run: NewRun, throttleLimit: Int? = nil, stopGrace: Duration? = nil, idleTimeout: Duration? = nil,
-        tick: Date? = nil
+        tick: Date? = nil, killMode: KillMode = .controlGroup
     ) {
+        self.killMode = killMode
         self.run = run
         self.throttleLimit = throttleLimit
         self.stopGrace = stopGrace

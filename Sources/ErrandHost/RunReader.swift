@@ -15,10 +15,13 @@ public struct OutputPage: Sendable {
 public struct RunReader: Sendable {
     public let store: any Store
     public let hub: EventHub
+    /// Problems the store cannot hold (it cannot be written), shown as the runs' `reason`.
+    public let problems: RunProblems
 
-    public init(store: any Store, hub: EventHub) {
+    public init(store: any Store, hub: EventHub, problems: RunProblems = RunProblems()) {
         self.store = store
         self.hub = hub
+        self.problems = problems
     }
 
     public func run(id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
@@ -27,11 +30,11 @@ public struct RunReader: Sendable {
 
     func existingRun(_ id: Int64, reader: String = Receiving.defaultReader) async throws -> Run {
         guard let run = try await store.run(id: id, reader: reader) else { throw ErrandError.noSuchRun(id) }
-        return run
+        return problems.overlay(run)
     }
 
     public func runs(_ query: RunQuery) async throws -> [Run] {
-        try await store.runs(query)
+        problems.overlay(try await store.runs(query))
     }
 
     /// Output after `after`, without moving any cursor. With `wait`, a read that finds nothing new
@@ -100,7 +103,7 @@ public struct RunReader: Sendable {
         for id in ids { _ = try await existingRun(id) }
         let wanted = Set(ids)
         let done = try await hub.waitFor(runs: wanted, timeout: timeout) { () async throws -> [Run]? in
-            let runs = try await self.store.runs(RunQuery(ids: ids))
+            let runs = self.problems.overlay(try await self.store.runs(RunQuery(ids: ids)))
             guard runs.count == wanted.count else {
                 let missing = wanted.subtracting(runs.map(\.id)).sorted()
                 throw ErrandError.notFound("run \(missing.map(String.init).joined(separator: ", ")) was removed while waiting")
@@ -110,6 +113,6 @@ public struct RunReader: Sendable {
             return met ? runs : nil
         }
         if let done { return (true, done) }
-        return (false, try await store.runs(RunQuery(ids: ids)))
+        return (false, problems.overlay(try await store.runs(RunQuery(ids: ids))))
     }
 }

@@ -8,7 +8,7 @@ extension JobSettings {
     public static let knownKeys: [String] = [
         "schedule", "is_singleton", "stopping_wait_time", "is_in_place",
         "time_zone", "recurrence", "overlap", "missed", "timeout", "idle_timeout", "retries", "restart",
-        "history_size", "env", "entry_point",
+        "history_size", "env", "entry_point", "run_as", "kill_mode",
     ]
 
     /// Keys of other WebJobs hosts that Errand does not read, with what to write instead.
@@ -95,6 +95,14 @@ extension JobSettings {
             historySize = reader.integer(key, value, range: 1...Self.maxHistorySize) ?? historySize
         case "retries": retries = Self.readRetries(value, reader: &reader) ?? retries
         case "env": environment = Self.readEnvironment(value, reader: &reader)
+        case "kill_mode": killMode = reader.word(key, value, as: KillMode.self) ?? killMode
+        case "run_as":
+            guard let name = reader.string(key, value) else { return }
+            if Names.isValidUserName(name) {
+                runAs = name
+            } else {
+                reader.fail(key, "\"\(name)\" is not a user name (letters, digits, '.', '_', '-'; at most 32 characters)")
+            }
         case "entry_point":
             guard let path = reader.string(key, value) else { return }
             if let message = Self.entryPointProblem(path) {

@@ -39,6 +39,11 @@ public struct JobSettings: Sendable, Hashable {
     public var environment: [String: String] = [:]
     /// `entry_point`: the file to run, relative to the package root; `nil` means detection.
     public var entryPoint: String?
+    /// `run_as`: the system user the job's runs are launched as; `nil` means the daemon's `--run-as` (or its
+    /// own user). The daemon must allow the user (`--allow-run-as`): checked at deploy, not here.
+    public var runAs: String?
+    /// `kill_mode`: whether processes a run leaves behind are stopped with it (systemd's `KillMode=`).
+    public var killMode: KillMode = .controlGroup
 
     /// Everything wrong, in key order; empty for a clean file.
     public var problems: [SettingsProblem] = []

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Content-addressed package storage with an atomic "current version" per job.
 ///
 /// Layout under `directory` (all on one file system, so every step is a `rename`):
@@ -138,6 +142,8 @@ public struct PackageStore: Sendable {
                 throw DeployError(.io, "cannot create \(folder.path): \(error.localizedDescription)")
             }
         }
+        // The daemon's alone, also when the data dir lets runs as other users pass through it.
+        chmod(directory.path, 0o700)
     }
 
     private func syncDirectory(_ url: URL) {

@@ -11,6 +11,7 @@ extension ProcessGroup {
     @discardableResult
     public func send(_ signal: Int32) -> Bool {
         guard id > 1 else { return false }
+        if leaderOnly { return kill(id, signal) == 0 }
         if kill(-id, signal) == 0 { return true }
         // Just launched, the leader may not have made its group yet: signal the leader itself.
         return errno == ESRCH && kill(id, signal) == 0

@@ -17,11 +17,17 @@ public struct LaunchSpec: Sendable, Equatable {
     public var argv0: String
     public var environment: [String: String]
     public var workingDirectory: String?
+    /// The user to launch it as; nil: the daemon's own.
+    public var account: UserAccount?
+    /// Whether processes the run leaves behind are stopped with it.
+    public var killMode: KillMode
 
     public init(
         executablePath: String, arguments: [String], argv0: String? = nil, environment: [String: String],
-        workingDirectory: String?
+        workingDirectory: String?, account: UserAccount? = nil, killMode: KillMode = .controlGroup
     ) {
+        self.account = account
+        self.killMode = killMode
         self.executablePath = executablePath
         self.arguments = arguments
         self.argv0 = argv0 ?? executablePath
@@ -57,11 +63,16 @@ public protocol LaunchedWork: Sendable {
 }
 
 /// The process group of a launched run; every signal goes to the whole group, so children
-/// started by the run's shell go too.
+/// started by the run's shell go too (unless the run's kill mode is `process`).
 public struct ProcessGroup: Sendable, Hashable, LaunchedWork {
     public let id: Int32
+    /// Signals go to the leader alone (`kill_mode: process`): what it started is left running.
+    public var leaderOnly: Bool
 
-    public init(id: Int32) { self.id = id }
+    public init(id: Int32, leaderOnly: Bool = false) {
+        self.id = id
+        self.leaderOnly = leaderOnly
+    }
 
     public var localGroup: ProcessGroup? { self }
     public func terminate(grace: Duration) async { send(SIGTERM) }

@@ -20,7 +20,8 @@ import Synchronization
 /// A run owns its process group to the end, as systemd's `KillMode=control-group` does: when the
 /// leader exits, its output pipes are read on for up to `drainPeriod` (what a background child prints
 /// meanwhile is kept), then whatever is left of the group gets SIGTERM, and SIGKILL after `leftoverGrace`;
-/// the run's log says so.
+/// the run's log says so. A run with kill mode `process` is left its leftovers. A run with an account is
+/// launched as that user, with its groups.
 public struct SubprocessLauncher: ProcessLauncher {
     public var drainPeriod: Duration
     public var leftoverGrace: Duration
@@ -37,6 +38,17 @@ public struct SubprocessLauncher: ProcessLauncher {
     ) async throws(LaunchError) -> ExitStatus {
         var options = PlatformOptions()
         options.createSession = true
+        let command: (path: String, arguments: [String], argv0: String)
+        if let account = spec.account {
+            // Through setpriv, not swift-subprocess's uid options: those take its fork path, and a setuid in the
+            // forked child of a threaded daemon can hang on a lock another thread held (glibc's setxid).
+            guard let switcher = UserAccount.switcher else {
+                throw LaunchError("could not start \(spec.argv0) as '\(account.name)': \(UserAccount.missingSwitcher)")
+            }
+            command = (switcher, account.switchArguments + [spec.executablePath] + spec.arguments, switcher)
+        } else {
+            command = (spec.executablePath, spec.arguments, spec.argv0)
+        }
         let gate = SpawnGate.shared
         await gate.enter()
         let passed = Atomic(false)
@@ -54,8 +66,8 @@ public struct SubprocessLauncher: ProcessLauncher {
         }
         let readers = (output: PipeReader(descriptor: pipes.output.read), error: PipeReader(descriptor: pipes.error.read))
         let configuration = Configuration(
-            executable: .path(FilePath(spec.executablePath)),
-            arguments: Arguments(executablePathOverride: spec.argv0, remainingValues: spec.arguments),
+            executable: .path(FilePath(command.path)),
+            arguments: Arguments(executablePathOverride: command.argv0, remainingValues: command.arguments),
             environment: .custom(
                 Dictionary(
                     uniqueKeysWithValues: spec.environment.compactMap { key, value in
@@ -75,7 +87,7 @@ public struct SubprocessLauncher: ProcessLauncher {
                 error: .fileDescriptor(FileDescriptor(rawValue: pipes.error.write), closeAfterSpawningProcess: true)
             ) { execution in
                 leave()  // spawned: the next run may spawn while this one runs
-                let launched = ProcessGroup(id: execution.processIdentifier.value)
+                let launched = ProcessGroup(id: execution.processIdentifier.value, leaderOnly: spec.killMode == .process)
                 group.withLock { $0 = launched }
                 await started(launched)
             }
@@ -90,7 +102,12 @@ public struct SubprocessLauncher: ProcessLauncher {
             throw Self.launchError(error, spec: spec)
         }
         if let launched = group.withLock({ $0 }) {
-            await drainAndReap(launched, drained: drained, output: output)
+            if launched.leaderOnly {
+                // kill_mode process: what the leader left keeps running; its output is read for the drain period only.
+                _ = await drained.finished(within: drainPeriod)
+            } else {
+                await drainAndReap(launched, drained: drained, output: output)
+            }
         }
         readers.output.close()
         readers.error.close()

@@ -23,13 +23,17 @@ public struct NewRun: Sendable, Equatable {
     public var session: String?
     /// Not started before this time (a retry's backoff): see ``Run/notBefore``.
     public var notBefore: Date?
+    /// The system user to launch it as; nil: the daemon's own user.
+    public var runAs: String?
 
     public init(
         name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,
         environment: [String: String] = [:], throttleGroup: String = ThrottleGroup.default, timeout: Double? = nil,
         instance: String, trigger: TriggerKind = .manual, parentId: Int64? = nil, attempt: Int = 1, createdAt: Date,
-        job: String? = nil, triggerDetail: String? = nil, session: String? = nil, notBefore: Date? = nil
+        job: String? = nil, triggerDetail: String? = nil, session: String? = nil, notBefore: Date? = nil,
+        runAs: String? = nil
     ) {
+        self.runAs = runAs
         self.notBefore = notBefore
         self.session = session
         self.triggerDetail = triggerDetail

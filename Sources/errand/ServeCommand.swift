@@ -85,6 +85,18 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "URL"))
     var store: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Launch every run as this system user (needs a daemon run as root): the run cannot read the store or mint tokens (docs/security.md).",
+            valueName: "USER"))
+    var runAs: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Users a deployed job may name in its settings.job \"run_as\", comma-separated (--run-as's user is always allowed).",
+            valueName: "USERS"))
+    var allowRunAs: String?
+
     @OptionGroup(title: "Connection limits (see docs/connections.md)")
     var connections: ConnectionOptions
 
@@ -105,6 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
         values[.sessionIdleTimeout] = sessionIdleTimeout
         values[.sshConfig] = sshConfig
         values[.store] = store
+        values[.runAs] = runAs
+        values[.allowRunAs] = allowRunAs
         return values.merging(connections.commandLine) { option, _ in option }
     }
 

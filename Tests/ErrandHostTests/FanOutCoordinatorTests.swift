@@ -140,7 +140,7 @@ struct FanOutCoordinatorTests {
         let store = fixture.store
         let parent = try await store.createRun(
             NewRun(type: .remoteJob, argv: ["true"], instance: "a,b", createdAt: Date()))
-        try await store.updateRun(id: parent.id, RunUpdate(state: .running))
+        _ = try await store.updateRun(id: parent.id, RunUpdate(state: .running))
         let queued = try await store.createRun(
             NewRun(type: .remoteJob, argv: ["true"], instance: "b", parentId: parent.id, createdAt: Date()))
         // A parent the daemon died while creating: it is no command to run here.

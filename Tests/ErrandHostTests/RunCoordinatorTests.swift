@@ -17,16 +17,17 @@ struct RunCoordinatorTests {
 
         init(
             throttleLimit: Int = 4, path: String? = nil, launcher: any ProcessLauncher = SubprocessLauncher(),
-            remoteLaunchers: RemoteLaunchers = RemoteLaunchers(), clock: any HostClock = SystemClock()
+            remoteLaunchers: RemoteLaunchers = RemoteLaunchers(), clock: any HostClock = SystemClock(),
+            runAs: RunAsPolicy = RunAsPolicy()
         ) throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("errand-host-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             self.path = path ?? directory.appendingPathComponent("errand.sqlite").path
             store = try SQLiteStore(path: self.path)
+            var configuration = HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2))
+            configuration.runAs = runAs
             coordinator = RunCoordinator(
-                store: store, launcher: launcher,
-                configuration: HostConfiguration(instanceName: "test", throttleLimit: throttleLimit, stopGrace: .seconds(2)),
-                remoteLaunchers: remoteLaunchers, clock: clock)
+                store: store, launcher: launcher, configuration: configuration, remoteLaunchers: remoteLaunchers, clock: clock)
         }
 
         /// Runs the coordinator's service for the duration of `body`.

@@ -76,6 +76,18 @@ import Testing
         #expect(settings.stoppingWaitTimeSetting == expected)
     }
 
+    @Test func userAndKillMode() {
+        let settings = parse(#"{"run_as": "www-data", "kill_mode": "process"}"#)
+        #expect(settings.problems.isEmpty)
+        #expect(settings.runAs == "www-data")
+        #expect(settings.killMode == .process)
+        #expect(parse("{}").killMode == .controlGroup && parse("{}").runAs == nil)
+        let wrong = parse(#"{"run_as": "-rf; reboot", "kill_mode": "mixed"}"#)
+        #expect(wrong.runAs == nil && wrong.killMode == .controlGroup)
+        #expect(wrong.errors.map(\.field) == ["kill_mode", "run_as"])
+        #expect(wrong.errors.first?.message.contains("control-group") == true, "\(wrong.errors)")
+    }
+
     @Test func zeroTimeoutsMeanOff() {
         let settings = parse(#"{"timeout": 0, "idle_timeout": "0"}"#)
         #expect(settings.problems.isEmpty)

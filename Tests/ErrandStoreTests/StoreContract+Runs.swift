@@ -43,6 +43,14 @@ extension StoreContract {
         #expect(read.location == "test-host")
         #expect(abs(read.createdAt.timeIntervalSince(t0)) < 0.001)
         #expect(read.notBefore == nil && read.job == nil && read.session == nil && read.parentId == nil)
+        #expect(read.runAs == nil)
+        var other = newRun(name: "as-nobody")
+        other.runAs = "nobody"
+        let created2 = try await store.createRun(other)
+        #expect(created2.runAs == "nobody")
+        #expect(try await store.runs(RunQuery(names: ["as-nobody"])).map(\.runAs) == ["nobody"])
+        other.job = "nightly"
+        #expect(try await store.claimTick(job: "nightly", due: t0, run: other)?.runAs == "nobody")
     }
 
     static func notBefore(_ store: any Store) async throws {

@@ -117,7 +117,8 @@ enum PostgresSchema {
                 )
                 """,
             ]
-        )
+        ),
+        (2, "the user a run runs as", ["ALTER TABLE runs ADD COLUMN run_as TEXT"]),
     ]
 
     /// Applies the migrations this database lacks, each in its own transaction, holding the advisory lock.

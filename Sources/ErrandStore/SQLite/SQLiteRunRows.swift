@@ -12,7 +12,7 @@ enum SQLiteRunRows {
     static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, \(readerCursorSQL) AS reader_cursor
+        session_name, not_before, run_as, \(readerCursorSQL) AS reader_cursor
         """
 
     static func fetch(_ db: Database, id: Int64, reader: String) throws -> Run? {
@@ -36,7 +36,8 @@ enum SQLiteRunRows {
             triggerDetail: row["trigger_detail"],
             parentId: row["parent_id"], attempt: row["attempt"], pid: row["pid"], exitCode: row["exit_code"],
             signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
-            endedAt: row["ended_at"], outputSeq: outputSeq, session: row["session_name"], notBefore: row["not_before"])
+            endedAt: row["ended_at"], outputSeq: outputSeq, session: row["session_name"], notBefore: row["not_before"],
+            runAs: row["run_as"])
     }
 
     /// A new run's JSON columns, encoded before entering the write transaction.
@@ -57,14 +58,14 @@ enum SQLiteRunRows {
             sql: """
                 INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
                     timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
-                    not_before, reason, ended_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    not_before, reason, ended_at, run_as)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
                 new.name ?? "", new.job, new.type.rawValue, state.rawValue, encoded.argv, new.workingDirectory,
                 encoded.environment, new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.triggerDetail,
-                new.parentId, new.attempt, new.createdAt, new.session, new.notBefore, skipped?.reason, skipped?.endedAt,
+                new.parentId, new.attempt, new.createdAt, new.session, new.notBefore, skipped?.reason, skipped?.endedAt, new.runAs,
             ])
         let id = db.lastInsertedRowID
         if new.name == nil {

@@ -128,6 +128,9 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v9: the user a run runs as") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN run_as TEXT")
+        }
         return migrator
     }
 }
