@@ -42,6 +42,14 @@ public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// True when the pattern has a wildcard: one that matches nothing is not an error, as in PowerShell
+    /// (`Get-Job -Name x*`), where an exact name that matches nothing is.
+    public var isWildcard: Bool {
+        elements.contains { element in
+            if case .literal = element { false } else { true }
+        }
+    }
+
     /// Whether `name` matches the whole pattern.
     public func matches(_ name: String) -> Bool {
         let name = Array(name.unicodeScalars)

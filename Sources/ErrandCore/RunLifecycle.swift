@@ -151,6 +151,18 @@ public struct RunLifecycle: Sendable, Equatable {
         }
     }
 
+    /// What the run's Error stream is told as it ends, so that whoever receives its output learns why it
+    /// failed, once (Receive-Job writes a failed job's reason): the reason of a stop that fails the run (a
+    /// timeout), or why the work ended without an exit status. Nothing for a run stopped on purpose, nor
+    /// for a non-zero exit (the program said what it had to).
+    public func endNote(for ending: Ending) -> String? {
+        switch (ending, stop) {
+        case (.fanOut, _), (.exited(_), nil): nil
+        case (.exited(_), let stop?), (.withoutStatus(_), let stop?): stop.cause.finalState == .failed ? stop.cause.reason : nil
+        case (.withoutStatus(let reason), nil): reason
+        }
+    }
+
     /// The final state and reason: a fan-out's children decide its end; otherwise a stop's cause
     /// decides, else the exit status (or the reason the work never began).
     private func outcome(of ending: Ending) -> (RunState, String?, ExitStatus?) {

@@ -161,7 +161,7 @@ extension RunCoordinator {
             merged: remote.flatMap { child in fanOuts[child.parent].map { ($0.capture, child.host.name) } })
         async let written: Void = capture.run()
         let ending = await launchAndWait(run, environment: env, remote: remote, capture: capture)
-        if case .withoutStatus(let reason) = ending { await capture.note("errand: \(reason)") }
+        if let note = tracked[id]?.lifecycle.endNote(for: ending) { await capture.note("errand: \(note)") }
         capture.finish()
         await written
         await end(id, ending)

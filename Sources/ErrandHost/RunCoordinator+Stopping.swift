@@ -36,6 +36,11 @@ extension RunCoordinator {
     /// is refused unless `force`, which stops it first.
     public func remove(id: Int64, force: Bool) async throws {
         let run = try await existingRun(id)
+        if run.isFanOutChild, let parent = run.parentId {
+            // Remove-Job refuses a child job too: the parent's output is its children's.
+            throw ErrandError.conflict(
+                "run \(id) is a child of fan-out run \(parent) (on \(run.location)); remove the parent instead (errand remove \(parent))")
+        }
         if !run.state.isFinished {
             guard force else {
                 throw ErrandError.conflict(

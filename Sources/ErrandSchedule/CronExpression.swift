@@ -52,7 +52,9 @@ public struct CronExpression: Schedule, Hashable {
             parts = expansion.split(separator: " ").map(String.init)
         }
         let fields = try CronParser.parse(fields: parts)
-        let fixedTime = parts.count == 5 && !parts[0].hasPrefix("*") && !parts[1].hasPrefix("*")
+        // Fixed-time: the fields down to the hour do not start with `*` (seconds too, in the six-field form, as
+        // Azure's TimerTrigger and Cronos read it), so `0 30 2 * * *` is "daily at 02:30" like `30 2 * * *`.
+        let fixedTime = parts.prefix(parts.count - 3).allSatisfy { !$0.hasPrefix("*") }
         form = .fields(fields, rule: fixedTime ? .wallClock : .elapsed, hasSeconds: parts.count == 6)
     }
 

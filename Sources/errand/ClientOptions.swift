@@ -44,14 +44,3 @@ struct ClientOptions: ParsableArguments {
         host.contains("://") ? host : "http://" + host
     }
 }
-
-/// Run ids given on the command line.
-struct RunIDs: ParsableArguments {
-    @Argument(help: "Run ids.")
-    var ids: [Int64]
-
-    func validate() throws {
-        if ids.isEmpty { throw ValidationError("name at least one run id") }
-        if let bad = ids.first(where: { $0 <= 0 }) { throw ValidationError("'\(bad)' is not a run id") }
-    }
-}

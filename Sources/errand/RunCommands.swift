@@ -81,8 +81,9 @@ struct GetCommand: AsyncParsableCommand {
             Arguments that are numbers are run ids; others are names, with * and ? wildcards. With \
             --session (or ERRAND_SESSION) only the session's runs are listed, HasMoreData as the session sees it.
             The children of fan-outs (`errand invoke`) are left out unless --include-children or \
-            --parent is given, or they are named by id.
-            Examples: errand get --state Running; errand get --session deploys; errand get --parent 12
+            --parent is given, or they are named by id; `get ID --include-children` lists the run and its children. \
+            --command selects by command line (Get-Job -Command), with the same wildcards.
+            Examples: errand get --state Running; errand get --session deploys; errand get --command '*rsync*'
             """)
 
     @OptionGroup var client: ClientOptions
@@ -112,6 +113,9 @@ struct GetCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only the children of this fan-out run.", valueName: "ID"))
     var parent: Int64?
 
+    @Option(help: ArgumentHelp("Only runs whose command line matches this pattern (* and ? wildcards).", valueName: "PATTERN"))
+    var command: [String] = []
+
     func run() async throws {
         let ids = selectors.compactMap { Int64($0) }
         let names = selectors.filter { Int64($0) == nil }
@@ -128,19 +132,26 @@ struct GetCommand: AsyncParsableCommand {
         var selections: [[(String, String)]] = []
         if !ids.isEmpty { selections.append(ids.map { ("id", String($0)) }) }
         if !names.isEmpty { selections.append(names.map { ("name", $0) }) }
+        // A run named by id with --include-children brings its children (Get-Job -Id N -IncludeChildJob).
+        if includeChildren { selections += ids.map { [("parent", String($0))] } }
         var found: [Int64: Run] = [:]
         for selection in selections.isEmpty ? [[]] : selections {
             for run in try await connection.runs(selection + filters + scope) { found[run.id] = run }
         }
-        let runs = found.values.sorted { $0.id < $1.id }
+        let patterns = command.map(NamePattern.init)
+        let runs = found.values.filter { run in patterns.isEmpty || patterns.contains { $0.matches(run.command) } }
+            .sorted { $0.id < $1.id }
         if client.json { try Terminal.printJSON(runs) } else if !runs.isEmpty { Terminal.write(Terminal.runTable(runs)) }
         // Like Get-Job: what was found is printed; each id or name that matched nothing is an error.
-        guard filters.allSatisfy({ $0.0 == "includeChildren" }) && scope.isEmpty else { return }
+        guard filters.allSatisfy({ $0.0 == "includeChildren" }) && scope.isEmpty && command.isEmpty else { return }
         let missing = ids.filter { id in !runs.contains { $0.id == id } }
         if !missing.isEmpty {
             throw ErrandError.notFound("no run with id \(missing.map(String.init).joined(separator: ", "))")
         }
-        let unmatched = names.filter { pattern in !runs.contains { Self.matches($0.name, pattern) } }
+        // A wildcard that matches nothing is not an error (Get-Job -Name x*); an exact name is.
+        let unmatched = names.filter { pattern in
+            !NamePattern(pattern).isWildcard && !runs.contains { Self.matches($0.name, pattern) }
+        }
         if !unmatched.isEmpty {
             throw ErrandError.notFound("no run matches the name \(unmatched.map { "'\($0)'" }.joined(separator: " or "))")
         }
@@ -162,7 +173,7 @@ struct ReceiveCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var client: ClientOptions
-    @OptionGroup var runs: RunIDs
+    @OptionGroup var targets: RunTargets
     @OptionGroup var session: SessionOption
 
     @Flag(help: "Leave the cursor where it is (print the same output again next time).")
@@ -184,13 +195,19 @@ struct ReceiveCommand: AsyncParsableCommand {
     func run() async throws {
         let connection = try await client.connect()
         let session = reader.isEmpty ? self.session.resolved : nil
-        for id in runs.ids {
-            let run = try await Self.stream(
-                connection, id: id, reader: reader, session: session, keep: keep, wait: wait, json: client.json)
-            if autoRemove && run.state.isFinished && !keep {
-                try await connection.remove(id: id, force: false)
+        var each = EachTarget()
+        let chosen = try await targets.resolve(connection)
+        for problem in chosen.problems { each.report(problem) }
+        for target in chosen.runs {
+            await each.attempt {
+                let run = try await Self.stream(
+                    connection, id: target.id, reader: reader, session: session, keep: keep, wait: wait, json: client.json)
+                if autoRemove && run.state.isFinished && !keep {
+                    try await connection.remove(id: target.id, force: false)
+                }
             }
         }
+        try each.finish()
     }
 
     /// Prints the run's unreceived output (NDJSON records with `json`) and, with `wait`, keeps
@@ -218,10 +235,14 @@ struct ReceiveCommand: AsyncParsableCommand {
 /// `errand wait` (Wait-Job).
 struct WaitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "wait", abstract: "Wait until runs finish (Wait-Job); exit 124 if the timeout comes first.")
+        commandName: "wait", abstract: "Wait until runs finish (Wait-Job); exit 124 if the timeout comes first.",
+        discussion: """
+            Prints the runs once they finished; with --any, only the run(s) that finished. An id or a name that             finds nothing is reported and the others are waited for (exit 1 at the end).
+            Examples: errand wait 12 13; errand wait --name 'backup-*' --timeout 600; errand wait --any 12 13
+            """)
 
     @OptionGroup var client: ClientOptions
-    @OptionGroup var runs: RunIDs
+    @OptionGroup var targets: RunTargets
 
     @Flag(help: "Return when any one of the runs finished.")
     var any = false
@@ -235,17 +256,24 @@ struct WaitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let connection = try await client.connect()
+        var each = EachTarget()
+        let chosen = try await targets.resolve(connection)
+        for problem in chosen.problems { each.report(problem) }
+        let ids = chosen.runs.map(\.id)
+        guard !ids.isEmpty else { return try each.finish() }
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
             let remaining = deadline.map { max(0, $0.timeIntervalSinceNow) } ?? 25
-            let answer = try await connection.wait(ids: runs.ids, any: any, timeout: min(remaining, 25))
+            let answer = try await connection.wait(ids: ids, any: any, timeout: min(remaining, 25))
             if answer.done {
-                if client.json { try Terminal.printJSON(answer.runs) } else { Terminal.write(Terminal.runTable(answer.runs)) }
-                return
+                // Wait-Job -Any returns the job that finished, not all it waited for.
+                let shown = any ? answer.runs.filter(\.state.isFinished) : answer.runs
+                if client.json { try Terminal.printJSON(shown) } else { Terminal.write(Terminal.runTable(shown)) }
+                return try each.finish()
             }
             if let deadline, deadline.timeIntervalSinceNow <= 0 {
                 if client.json { try Terminal.printJSON(answer.runs) }
-                Terminal.error("timed out after \(timeout!) s waiting for run \(runs.ids.map(String.init).joined(separator: ", "))")
+                Terminal.error("timed out after \(timeout!) s waiting for run \(ids.map(String.init).joined(separator: ", "))")
                 throw ExitCode(124)
             }
         }
@@ -256,10 +284,14 @@ struct WaitCommand: AsyncParsableCommand {
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop",
-        abstract: "Stop runs: SIGTERM to the whole process group, SIGKILL after the grace (Stop-Job).")
+        abstract: "Stop runs: SIGTERM to the whole process group, SIGKILL after the grace (Stop-Job).",
+        discussion: """
+            Each run is stopped in turn; one that cannot be (an unknown id or name) is reported and the others are             still stopped (exit 1 at the end).
+            Examples: errand stop 12 13; errand stop --name 'crawl-*'; errand stop --state Running --name 'test-*'
+            """)
 
     @OptionGroup var client: ClientOptions
-    @OptionGroup var runs: RunIDs
+    @OptionGroup var targets: RunTargets
 
     @Option(help: ArgumentHelp("Seconds between SIGTERM and SIGKILL (default 10).", valueName: "SECONDS"))
     var grace: Double?
@@ -270,27 +302,47 @@ struct StopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let connection = try await client.connect()
+        var each = EachTarget()
+        let chosen = try await targets.resolve(connection)
+        for problem in chosen.problems { each.report(problem) }
         var stopped: [Run] = []
-        for id in runs.ids { stopped.append(try await connection.stop(id: id, grace: grace)) }
-        if client.json { try Terminal.printJSON(stopped) } else { Terminal.write(Terminal.runTable(stopped)) }
+        for run in chosen.runs {
+            await each.attempt { stopped.append(try await connection.stop(id: run.id, grace: grace)) }
+        }
+        if client.json { try Terminal.printJSON(stopped) } else if !stopped.isEmpty { Terminal.write(Terminal.runTable(stopped)) }
+        try each.finish()
     }
 }
 
 /// `errand remove` (Remove-Job).
 struct RemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remove", abstract: "Delete finished runs and their output (Remove-Job).")
+        commandName: "remove", abstract: "Delete finished runs and their output (Remove-Job).",
+        discussion: """
+            Each run is removed in turn; one that cannot be (unknown, unfinished without --force, a fan-out's             child) is reported and the others are still removed (exit 1 at the end).
+            Examples: errand remove 12 13; errand remove --state Completed; errand remove --name 'test-*' --force
+            """)
 
     @OptionGroup var client: ClientOptions
-    @OptionGroup var runs: RunIDs
+    @OptionGroup var targets: RunTargets
 
     @Flag(help: "Stop unfinished runs first instead of refusing.")
     var force = false
 
     func run() async throws {
         let connection = try await client.connect()
-        for id in runs.ids { try await connection.remove(id: id, force: force) }
-        if client.json { try Terminal.printJSON(["removed": runs.ids]) }
+        var each = EachTarget()
+        let chosen = try await targets.resolve(connection)
+        for problem in chosen.problems { each.report(problem) }
+        var removed: [Int64] = []
+        for run in chosen.runs {
+            await each.attempt {
+                try await connection.remove(id: run.id, force: force)
+                removed.append(run.id)
+            }
+        }
+        if client.json { try Terminal.printJSON(["removed": removed]) }
+        try each.finish()
     }
 }
 

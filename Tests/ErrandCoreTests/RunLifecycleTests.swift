@@ -244,6 +244,24 @@ struct RunLifecycleTests {
         #expect(RunState(userInput: "Sleeping") == nil)
     }
 
+    @Test("the end note: a failing stop's reason or a missing status, never a stop on purpose or an exit code")
+    func endNotes() {
+        func lifecycle(stoppedBy cause: StopCause?) -> RunLifecycle {
+            var machine = RunLifecycle()
+            _ = machine.handle(.slotGiven)
+            _ = machine.handle(.launched(at: Self.at(0)))
+            if let cause { _ = machine.handle(.stopAsked(cause, grace: .seconds(5), at: Self.at(1))) }
+            return machine
+        }
+        let timedOut = lifecycle(stoppedBy: .timeout(1))
+        #expect(timedOut.endNote(for: .exited(.signaled(15))) == StopCause.timeout(1).reason)
+        #expect(lifecycle(stoppedBy: .user).endNote(for: .exited(.signaled(15))) == nil)
+        #expect(lifecycle(stoppedBy: .parent(7)).endNote(for: .withoutStatus("the remote run was stopped")) == nil)
+        #expect(lifecycle(stoppedBy: nil).endNote(for: .exited(.exited(3))) == nil)
+        #expect(lifecycle(stoppedBy: nil).endNote(for: .withoutStatus("host b does not answer")) == "host b does not answer")
+        #expect(lifecycle(stoppedBy: nil).endNote(for: .fanOut(.failed, reason: "1 of 2 hosts failed")) == nil)
+    }
+
     @Test("exit statuses describe themselves")
     func exitDescriptions() {
         #expect(ExitStatus.exited(3).description == "exited with code 3")

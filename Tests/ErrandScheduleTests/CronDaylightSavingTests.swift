@@ -50,10 +50,21 @@ import Testing
             "0 * * * *", "Europe/London", "2026-10-25T00:30:00+01:00",
             ["2026-10-25T01:00:00+01:00", "2026-10-25T01:00:00+00:00", "2026-10-25T02:00:00+00:00"]
         ),
-        // Six-field fixed time in the gap: elapsed rule, so it is skipped that day.
+        // Six-field fixed time in the gap: fixed-time as its five-field twin (Azure's TimerTrigger fix, Cronos),
+        // so it runs once when the gap ends instead of being skipped that day.
         (
             "0 30 1 * * *", "Europe/London", "2026-03-28T12:00:00Z",
-            ["2026-03-30T01:30:00+01:00"]
+            ["2026-03-29T02:00:00+01:00", "2026-03-30T01:30:00+01:00"]
+        ),
+        // ... and once, not twice, in the repeated hour.
+        (
+            "0 45 1 * * *", "America/New_York", "2026-11-01T00:00:00-04:00",
+            ["2026-11-01T01:45:00-04:00", "2026-11-02T01:45:00-05:00"]
+        ),
+        // A seconds field starting with `*` keeps the elapsed rule: every real second of 02:xx, and none skipped.
+        (
+            "*/20 0 2 * * *", "America/New_York", "2026-03-07T12:00:00Z",
+            ["2026-03-09T02:00:00-04:00", "2026-03-09T02:00:20-04:00"]
         ),
         (
             "30 1 * * *", "Europe/London", "2026-03-28T12:00:00Z",
@@ -84,7 +95,10 @@ import Testing
             "0 12 * * *", "Pacific/Apia", "2011-12-29T13:00:00-10:00",
             ["2011-12-31T00:00:00+14:00", "2011-12-31T12:00:00+14:00"]
         ),
-        ("0 0 12 * * *", "Pacific/Apia", "2011-12-29T13:00:00-10:00", ["2011-12-31T12:00:00+14:00"]),
+        (
+            "0 0 12 * * *", "Pacific/Apia", "2011-12-29T13:00:00-10:00",
+            ["2011-12-31T00:00:00+14:00", "2011-12-31T12:00:00+14:00"]
+        ),
         // No DST: Kolkata's +05:30 all year.
         ("0 9 * * *", "Asia/Kolkata", "2026-03-08T00:00:00Z", ["2026-03-08T09:00:00+05:30"]),
     ]
@@ -114,7 +128,9 @@ import Testing
         #expect(try CronExpression(parsing: "@daily").daylightSavingRule == .wallClock)
         #expect(try CronExpression(parsing: "0 */2 * * *").daylightSavingRule == .elapsed)
         #expect(try CronExpression(parsing: "*/5 2 * * *").daylightSavingRule == .elapsed)
-        #expect(try CronExpression(parsing: "0 30 2 * * *").daylightSavingRule == .elapsed)
+        #expect(try CronExpression(parsing: "0 30 2 * * *").daylightSavingRule == .wallClock)
+        #expect(try CronExpression(parsing: "*/10 30 2 * * *").daylightSavingRule == .elapsed)
+        #expect(try CronExpression(parsing: "0 * 2 * * *").daylightSavingRule == .elapsed)
         #expect(try CronExpression(parsing: "@hourly").daylightSavingRule == .elapsed)
     }
 }

@@ -78,7 +78,7 @@ public final class ManualClock: HostClock {
 
     /// Returns once at least `count` sleepers wait (the code under test has reached its sleep), polling
     /// briefly in real time; throws after `limit` so a test that expected a sleep fails instead of hanging.
-    public func waitForSleepers(_ count: Int = 1, limit: Duration = .seconds(10)) async throws {
+    public func waitForSleepers(_ count: Int = 1, limit: Duration = .seconds(30)) async throws {
         let start = ContinuousClock.now
         while sleeperCount < count {
             guard ContinuousClock.now - start < limit else {
