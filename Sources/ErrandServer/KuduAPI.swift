@@ -92,7 +92,7 @@ struct KuduAPI: Sendable {
     /// upload leaves the previous version working.
     func deploy(_ type: Kudu.JobType, _ request: Request, _ context: ErrandRequestContext) async throws -> Response {
         let name = Self.name(context)
-        try Names.validate(name, what: "job name")
+        try Names.validateJobName(name)
         guard request.headers[.contentDisposition].flatMap(PackageUpload.fileName(fromContentDisposition:)) != nil else {
             return Self.text(.badRequest, Self.missingContentDisposition)
         }

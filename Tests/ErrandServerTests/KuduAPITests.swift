@@ -173,6 +173,9 @@ struct KuduFormatTests {
         #expect(KuduJob.script(of: ["/bin/sh", "run.sh"]) == "run.sh")
         #expect(KuduJob.script(of: ["./run"]) == "run")
         #expect(KuduJob.script(of: ["java", "-jar", "app.jar"]) == "app.jar")
+        #expect(KuduJob.script(of: ["/bin/sh", "run.sh"], under: "myjob") == "myjob/run.sh")
+        #expect(KuduJob.script(of: ["./run"], under: "a/b") == "a/b/run")
+        #expect(KuduJob.script(of: ["bash", "run.sh"], under: "") == "run.sh")
     }
 }
 
@@ -188,6 +191,7 @@ struct KuduAPITests {
         let archive = try Archive(data: Data(), accessMode: .create)
         for (name, text) in files.sorted(by: { $0.key < $1.key }) {
             let url = folder.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(text.utf8).write(to: url)
             if name.hasSuffix(".sh") { chmod(url.path, 0o755) }
             try archive.addEntry(with: name, relativeTo: folder, compressionMethod: .deflate)
