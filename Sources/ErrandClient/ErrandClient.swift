@@ -168,6 +168,7 @@ public struct ErrandClient: Sendable {
         if let schedule = options.schedule { query.append(("schedule", schedule)) }
         if let recurrence = options.recurrence { query.append(("recurrence", recurrence)) }
         if let settings = options.settings { query.append(("settings", settings)) }
+        if options.replace { query.append(("replace", "true")) }
         var request = makeRequest(.PUT, try Self.jobPath(name), query: query)
         let size: Int64
         do {
@@ -245,7 +246,7 @@ public struct ErrandClient: Sendable {
     /// The job's path. Names are checked here too (the daemon's rule, ``Names``), so a slash or a dot can never
     /// reach another route.
     static func jobPath(_ name: String) throws -> String {
-        try Names.validate(name, what: "job name")
+        try Names.validateJobName(name)
         return "/api/v1/jobs/" + name
     }
 
@@ -388,8 +389,13 @@ public struct JobDeployOptions: Sendable {
     public var recurrence: String?
     /// `settings.job` as JSON text.
     public var settings: String?
+    /// Replace a job of the other kind under this name (remove it, then deploy) instead of refusing.
+    public var replace: Bool
 
-    public init(continuous: Bool, schedule: String? = nil, recurrence: String? = nil, settings: String? = nil) {
+    public init(
+        continuous: Bool, schedule: String? = nil, recurrence: String? = nil, settings: String? = nil, replace: Bool = false
+    ) {
+        self.replace = replace
         self.continuous = continuous
         self.schedule = schedule
         self.recurrence = recurrence

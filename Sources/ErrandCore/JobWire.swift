@@ -29,6 +29,9 @@ public struct JobView: Codable, Sendable, Equatable {
     public var latestRun: Run?
     /// `settings.job` as stored (unknown keys included).
     public var settings: [String: JSONValue]
+    /// The folders the package was unwrapped from (`myjob` for a zip holding only `myjob/`, joined with `/`); nil
+    /// when there were none. `command` is relative to the job's folder, which is inside them.
+    public var packageRoot: String?
     /// What is wrong with the settings (errors refuse a deploy; warnings are kept and shown).
     public var problems: [SettingsProblem]
     public var historySize: Int
@@ -41,7 +44,8 @@ public struct JobView: Codable, Sendable, Equatable {
         name: String, kind: String, status: String, enabled: Bool, command: [String], schedule: String? = nil,
         scheduleDescription: String? = nil, timeZone: String? = nil, nextRuns: [Date] = [], nextAttemptAt: Date? = nil,
         restarts: Int = 0, activeRuns: [Int64] = [], latestRun: Run? = nil, settings: [String: JSONValue] = [:],
-        problems: [SettingsProblem] = [], historySize: Int, packageDigest: String, createdAt: Date, updatedAt: Date
+        packageRoot: String? = nil, problems: [SettingsProblem] = [], historySize: Int, packageDigest: String, createdAt: Date,
+        updatedAt: Date
     ) {
         self.name = name
         self.kind = kind
@@ -57,6 +61,7 @@ public struct JobView: Codable, Sendable, Equatable {
         self.activeRuns = activeRuns
         self.latestRun = latestRun
         self.settings = settings
+        self.packageRoot = packageRoot
         self.problems = problems
         self.historySize = historySize
         self.packageDigest = packageDigest

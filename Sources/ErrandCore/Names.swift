@@ -1,8 +1,17 @@
-/// The naming rule shared by runs, jobs and throttle groups.
+/// The naming rule shared by runs, jobs, sessions and throttle groups.
 public enum Names {
     public static let maxLength = 128
 
-    public static func validate(_ name: String, what: String) throws(ErrandError) {
+    /// A job name: the rule below, where only digits are allowed (the WebJobs rule is "letters or digits"). Job
+    /// commands and routes take job names only, so `2024` never reads as a run id there; run verbs read an argument
+    /// made only of digits as a run id (docs/jobs.md, "Names and kinds").
+    public static func validateJobName(_ name: String) throws(ErrandError) {
+        try validate(name, what: "job name", allowingOnlyDigits: true)
+    }
+
+    /// Letters, digits, `_` and `-`, starting with a letter or digit, at most ``maxLength``; not only digits
+    /// unless `allowingOnlyDigits` (a run, session or throttle group named `42` would read as a run id).
+    public static func validate(_ name: String, what: String, allowingOnlyDigits: Bool = false) throws(ErrandError) {
         let ascii = name.unicodeScalars.allSatisfy { $0.isASCII }
         let chars = Array(name.utf8)
         let valid =
@@ -13,7 +22,7 @@ public enum Names {
                 "invalid \(what) '\(name)': use letters, digits, '_' and '-', starting with a letter or digit, at most \(maxLength) characters"
             )
         }
-        if chars.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+        if !allowingOnlyDigits, chars.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
             throw .badRequest("invalid \(what) '\(name)': a name cannot be only digits (it would read as a run id)")
         }
     }

@@ -89,6 +89,10 @@ extension Run {
 
     /// The fan-out child rule on its parts, for stores that filter on it (`RunQuery.includeChildren`).
     public static func isFanOutChild(type: RunType, parentId: Int64?) -> Bool { type == .remoteJob && parentId != nil }
+
+    /// Stopped before it ever started: a schedule tick the overlap or missed policy skipped, or a queued run stopped
+    /// before its turn. It stays in the history with its reason, but is not a job's latest run.
+    public var isSkipRecord: Bool { state == .stopped && startedAt == nil }
 }
 
 /// Names of throttle groups.

@@ -105,7 +105,7 @@ extension Dashboard {
 
     static func jobName(_ context: some RequestContext) throws -> String {
         let name = context.parameters.get("name") ?? ""
-        try Names.validate(name, what: "job name")
+        try Names.validateJobName(name)
         return name
     }
 

@@ -11,6 +11,7 @@ extension JobHost {
     /// continuous job) or its schedule (a scheduled job).
     public func enable(_ name: String) async throws -> JobView {
         var job = try existing(name)
+        let name = job.name
         guard job.kind == .continuous || job.kind == .scheduled else {
             throw ErrandError.conflict(
                 "'\(name)' is a triggered job: it runs when triggered (`errand job trigger \(name)`); start and stop are for continuous and scheduled jobs"
@@ -30,6 +31,7 @@ extension JobHost {
     /// (a run going is left to finish).
     public func disable(_ name: String) async throws -> JobView {
         var job = try existing(name)
+        let name = job.name
         guard job.kind == .continuous || job.kind == .scheduled else {
             throw ErrandError.conflict(
                 "'\(name)' is a triggered job: stop one of its runs with `errand stop RUN`; start and stop are for continuous and scheduled jobs"

@@ -15,11 +15,16 @@ public struct DeployRequest: Sendable {
     public var schedule: String?
     /// A recurrence object (JSON text) that replaces the settings' `recurrence` (and `schedule`).
     public var recurrence: String?
+    /// Whether a job of the other kind under this name may be replaced: it is removed (runs, history) and the new
+    /// one deployed (`errand job deploy --replace`). Without it that deploy is a conflict: a kind never changes
+    /// silently.
+    public var replace: Bool
 
     public init(
         name: String, source: PackageSource, continuous: Bool, settings: Data? = nil, schedule: String? = nil,
-        recurrence: String? = nil
+        recurrence: String? = nil, replace: Bool = false
     ) {
+        self.replace = replace
         self.name = name
         self.source = source
         self.continuous = continuous
@@ -36,6 +41,8 @@ extension JobHost {
     /// actor, so a large upload does not hold up other jobs.
     public nonisolated func deploy(_ request: DeployRequest) async throws -> JobView {
         let name = try JobName(validating: request.name)
+        // Early, so a refused kind change costs no staging; commit checks again, on the actor.
+        try await checkKind(of: name.rawValue, continuous: request.continuous, replace: request.replace)
         let lookup = InterpreterLookup.system(path: configuration.baseEnvironment["PATH"])
         let checked: CheckedDeploy
         let stored: StoredPackage
@@ -52,7 +59,19 @@ extension JobHost {
             throw error.errandError
         }
         try await share(stored)
-        return try await commit(name, package: stored, checked)
+        return try await commit(name, package: stored, checked, replace: request.replace)
+    }
+
+    /// A job's kind never changes silently: a continuous deploy over a triggered or scheduled job of that name (or
+    /// the reverse) is a conflict, unless `replace`. Triggered and scheduled are one Kudu type and change freely.
+    func checkKind(of name: String, continuous: Bool, replace: Bool) throws(ErrandError) {
+        guard !replace, let previous = stored(name), (previous.kind == .continuous) != continuous else { return }
+        let was = previous.kind == .continuous ? "continuous" : "triggered"
+        let new = continuous ? "continuous" : "triggered"
+        throw ErrandError.conflict(
+            "'\(previous.name)' is a \(was) job; a \(new) job cannot take its name: remove it first "
+                + "(errand job remove \(previous.name), or DELETE /api/\(was)webjobs/\(previous.name)), "
+                + "or deploy with errand job deploy --replace to remove it and deploy in one step")
     }
 
     /// Replaces a job's settings (`PUT …/settings`): the stored package deployed again with them, so
@@ -61,7 +80,7 @@ extension JobHost {
         let job = try existing(name)
         return try await deploy(
             DeployRequest(
-                name: name, source: .folder(try await localPackage(job.record.packageDigest)),
+                name: job.name, source: .folder(try await localPackage(job.record.packageDigest)),
                 continuous: job.kind == .continuous, settings: settings))
     }
 
@@ -69,6 +88,8 @@ extension JobHost {
         var kind: JobKind
         var settingsText: String
         var entryPoint: [String]
+        /// The folders unwrapped from the package, joined with `/` (Kudu's `run_command` names the script under them).
+        var packageRoot = ""
     }
 
     /// Everything a deploy checks about a staged package, without touching the running job.
@@ -104,7 +125,7 @@ extension JobHost {
         let entryPoint = try EntryPoint.detect(files: staged.files, entryPoint: settings.entryPoint, lookup: lookup)
         return CheckedDeploy(
             kind: kind, settingsText: String(decoding: JSONValue.object(object).jsonData, as: UTF8.self),
-            entryPoint: entryPoint.argv)
+            entryPoint: entryPoint.argv, packageRoot: staged.unwrapped.joined(separator: "/"))
     }
 
     /// The settings as a JSON object (empty when there are none).
@@ -120,14 +141,26 @@ extension JobHost {
     }
 
     /// Switches the job to the stored package: one store write (the version of record), then the
-    /// package link, then whatever the new kind needs (supervisor, schedule).
-    func commit(_ name: JobName, package: StoredPackage, _ checked: CheckedDeploy) async throws -> JobView {
-        let previous = jobs[name.rawValue]
+    /// package link, then whatever the new kind needs (supervisor, schedule). A job whose name equals `name`
+    /// ignoring case is replaced and keeps its own spelling. A change of kind is refused, or with `replace` the
+    /// previous job is removed first (stopped, history deleted), as `errand job remove` then a deploy would.
+    func commit(_ requested: JobName, package: StoredPackage, _ checked: CheckedDeploy, replace: Bool = false) async throws
+        -> JobView
+    {
+        let continuous = checked.kind == .continuous
+        try checkKind(of: requested.rawValue, continuous: continuous, replace: replace)
+        if replace, let old = stored(requested.rawValue), (old.kind == .continuous) != continuous {
+            try await remove(old.name, force: true)
+            logger.info("job '\(old.name)' removed to be replaced by a \(checked.kind.name) job (--replace)")
+        }
+        let previous = stored(requested.rawValue)
+        let name = previous.flatMap { JobName(rawValue: $0.name) } ?? requested
         let time = now()
         let record = JobRecord(
             name: name.rawValue, kind: checked.kind.rawValue, packageDigest: package.digest,
             entryPoint: checked.entryPoint, settings: checked.settingsText,
-            enabled: previous?.record.enabled ?? true, createdAt: previous?.record.createdAt ?? time, updatedAt: time)
+            enabled: previous?.record.enabled ?? true, packageRoot: checked.packageRoot,
+            createdAt: previous?.record.createdAt ?? time, updatedAt: time)
         try await store.saveJob(record)
         do {
             try packages.activate(package, for: name)

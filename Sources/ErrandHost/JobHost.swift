@@ -41,7 +41,8 @@ public actor JobHost: Service {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    /// Every deployed job, by name.
+    /// Every deployed job, by its stored name. Names are unique ignoring case: look up what callers give with
+    /// ``existing(_:)`` or ``stored(_:)``, which ignore case, and go on with the job's own `name`.
     var jobs: [String: DeployedJob] = [:]
     /// Unfinished runs per job (launching, queued or running), oldest first.
     var activeRuns: [String: [Int64]] = [:]
@@ -177,7 +178,7 @@ public actor JobHost: Service {
 
     /// The job's runs, newest first.
     public func history(_ name: String, limit: Int? = nil) async throws -> [Run] {
-        _ = try existing(name)
+        let name = try existing(name).name
         return try await store.runs(RunQuery(newest: limit, jobs: [name])).reversed()
     }
 
@@ -186,15 +187,24 @@ public actor JobHost: Service {
         try existing(name).settings.raw
     }
 
+    /// The job named `name`, ignoring case (as Kudu's job folders); callers go on with its own `name`.
     func existing(_ name: String) throws(ErrandError) -> DeployedJob {
-        guard let job = jobs[name] else {
+        guard let job = stored(name) else {
             throw ErrandError(.notFound, "no job named '\(name)'; `errand job list` shows the deployed jobs")
         }
         return job
     }
 
+    /// The job whose name equals `name` ignoring case, if any (names are ASCII, so ASCII folding is enough).
+    func stored(_ name: String) -> DeployedJob? {
+        if let job = jobs[name] { return job }
+        let folded = name.lowercased()
+        return jobs.values.first { $0.name.lowercased() == folded }
+    }
+
+    /// The latest real run is shown, not a skipped tick's record (``RunQuery/realOnly``).
     func view(of job: DeployedJob) async throws -> JobView {
-        view(of: job, latestRun: try await store.runs(RunQuery(newest: 1, jobs: [job.name])).last)
+        view(of: job, latestRun: try await store.runs(RunQuery(newest: 1, jobs: [job.name], realOnly: true)).last)
     }
 
     func view(of job: DeployedJob, latestRun latest: Run?) -> JobView {
@@ -221,6 +231,7 @@ public actor JobHost: Service {
             command: job.record.entryPoint, schedule: job.scheduleText, scheduleDescription: schedule?.description,
             timeZone: schedule == nil ? nil : job.timeZone.identifier, nextRuns: nextRuns, nextAttemptAt: nextAttemptAt,
             restarts: restarts, activeRuns: active, latestRun: latest, settings: job.settings.raw,
+            packageRoot: job.record.packageRoot.isEmpty ? nil : job.record.packageRoot,
             problems: job.settings.problems(for: job.kind), historySize: historySize(of: job),
             packageDigest: job.record.packageDigest, createdAt: job.record.createdAt, updatedAt: job.record.updatedAt)
     }
@@ -239,6 +250,7 @@ public actor JobHost: Service {
         _ name: String, arguments: [String], trigger: TriggerKind = .manual, detail: String? = nil, argumentText: String? = nil
     ) async throws -> Run {
         let job = try existing(name)
+        let name = job.name
         guard job.kind != .continuous else {
             throw ErrandError.conflict(
                 "'\(name)' is a continuous job: it is started and kept running by the daemon; use `errand job start \(name)`")
@@ -418,6 +430,7 @@ public actor JobHost: Service {
     /// refused unless `force`, which stops the runs first.
     public func remove(_ name: String, force: Bool) async throws {
         let job = try existing(name)
+        let name = job.name
         let busy = activeRuns[name] ?? []
         if !busy.isEmpty && job.kind != .continuous && !force {
             throw ErrandError.conflict(

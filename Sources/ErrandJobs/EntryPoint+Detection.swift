@@ -1,5 +1,6 @@
 /// Choosing the entry point of a package: the `entry_point` setting, else `run.*`, else the first file by
-/// extension, else a `.jar`; a `#!` line wins over the extension.
+/// extension, else a `.jar`, else the package's only file when it has a `#!` line; a `#!` line wins over the
+/// extension.
 extension EntryPoint {
     /// The extensions Errand knows, in detection order, with the interpreter argv for each.
     public static let interpreters: [(fileExtension: String, argv: [String])] = [
@@ -44,6 +45,10 @@ extension EntryPoint {
         }
         if let jar = named("run.jar") ?? top.first(where: { $0.fileExtension == ".jar" }) {
             return try command(for: jar, explicit: false)
+        }
+        // A package of one file (Kudu's single-file upload: `Übung.cmd`) runs it when its #! line says how.
+        if top.count == 1, let only = top.first, Shebang(head: only.head) != nil {
+            return try command(for: only, explicit: false)
         }
         throw DeployError(
             .noEntryPoint,

@@ -19,7 +19,7 @@ struct APIError: HTTPResponseError {
         if error.code == .unauthorized {
             headers.append(HTTPField(name: .wwwAuthenticate, value: #"Bearer realm="errand""#))
             // Pages (the dashboard) get a Basic challenge too, so a browser asks for the token as a password.
-            if !request.uri.path.hasPrefix("/api/") {
+            if !AuthMiddleware<ErrandRequestContext>.isAPI(request.uri.path) {
                 headers.append(HTTPField(name: .wwwAuthenticate, value: #"Basic realm="errand", charset="UTF-8""#))
             }
         }

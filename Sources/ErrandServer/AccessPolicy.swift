@@ -41,9 +41,10 @@ public enum AccessPolicy {
     /// Everything under this prefix is for admins, reads included (the token list).
     static let adminPrefix = ["api", "v1", "tokens"]
 
-    /// The role `method path` needs, or nil when the route is open to anyone.
+    /// The role `method path` needs, or nil when the route is open to anyone. Paths are compared ignoring case,
+    /// as the router matches them (every pattern here is lower-case).
     public static func requiredRole(method: HTTPRequest.Method, path: String) -> TokenRole? {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map { $0.lowercased() }
         func matches(_ table: [(HTTPRequest.Method, String)]) -> Bool {
             table.contains { entry in entry.0 == method && Self.matches(pattern: entry.1, segments) }
         }

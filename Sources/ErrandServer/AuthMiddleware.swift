@@ -63,7 +63,8 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The API and the Kudu-compatible routes, as against the dashboard's pages.
     static func isAPI(_ path: String) -> Bool {
-        path == "/api" || path.hasPrefix("/api/")
+        let path = path.lowercased()
+        return path == "/api" || path.hasPrefix("/api/")
     }
 
     /// Whether a browser says the request comes from a page of this daemon. Unlike ``CrossSiteGuard``, which

@@ -48,7 +48,9 @@ public struct ErrandAPI: Sendable {
     static let streamPage = 16
 
     public func router() -> Router<ErrandRequestContext> {
-        let router = Router(context: ErrandRequestContext.self)
+        // Paths ignore case, as Kudu's (ASP.NET's) do, so `/api/TriggeredWebJobs/x` works; parameters keep theirs.
+        // AccessPolicy matches paths ignoring case too, so another spelling is never a way around a role.
+        let router = Router(context: ErrandRequestContext.self, options: .caseInsensitive)
         router.add(middleware: ErrorMiddleware())
         // Tokenless means loopback only (ListenPolicy); a foreign Host is a DNS-rebinding page.
         if !requireTokens { router.add(middleware: LoopbackHostGuard()) }

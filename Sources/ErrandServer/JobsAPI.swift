@@ -32,8 +32,9 @@ struct JobsAPI: Sendable {
     }
 
     /// The body is the package: a zip, or one file named by `Content-Disposition`. `kind`
-    /// (`triggered`, default, or `continuous`), `schedule`, `recurrence` and `settings` (JSON text) are
-    /// query parameters. 201 for a new job, 200 for a replaced one.
+    /// (`triggered`, default, or `continuous`), `schedule`, `recurrence`, `settings` (JSON text) and `replace` are
+    /// query parameters. 201 for a new job, 200 for a replaced one (names ignore case). A job of the other kind
+    /// under the name is a 409, unless `replace=true`: then it is removed and the new one deployed.
     @Sendable func deploy(_ request: Request, context: ErrandRequestContext) async throws -> EditedResponse<JobView> {
         let name = try Self.name(context)
         let query = request.uri.queryParameters
@@ -43,14 +44,15 @@ struct JobsAPI: Sendable {
         case "continuous": continuous = true
         case let other: throw ErrandError.badRequest("kind must be triggered or continuous, got '\(other)'")
         }
-        let existed = (try? await jobs.job(named: name)) != nil
+        let replace = try ErrandAPI.optionalBool(query.get("replace"), name: "replace") ?? false
+        let existed = (try? await jobs.job(named: name)).map { ($0.kind == "continuous") == continuous || !replace } ?? false
         let upload = try await PackageUpload.receive(
             request, into: jobs.uploadsDirectory, limit: jobs.configuration.packageLimits.maxArchiveBytes)
         defer { upload.discard() }
         let view = try await jobs.deploy(
             DeployRequest(
                 name: name, source: upload.source, continuous: continuous, settings: query.get("settings").map { Data($0.utf8) },
-                schedule: query.get("schedule"), recurrence: query.get("recurrence")))
+                schedule: query.get("schedule"), recurrence: query.get("recurrence"), replace: replace))
         return EditedResponse(status: existed ? .ok : .created, response: view)
     }
 
@@ -104,7 +106,7 @@ struct JobsAPI: Sendable {
 
     static func name(_ context: ErrandRequestContext) throws -> String {
         let name = context.parameters.get("name") ?? ""
-        try Names.validate(name, what: "job name")
+        try Names.validateJobName(name)
         return name
     }
 }

@@ -92,7 +92,7 @@ struct KuduAPI: Sendable {
     /// upload leaves the previous version working.
     func deploy(_ type: Kudu.JobType, _ request: Request, _ context: ErrandRequestContext) async throws -> Response {
         let name = Self.name(context)
-        try Names.validate(name, what: "job name")
+        try Names.validateJobName(name)
         guard request.headers[.contentDisposition].flatMap(PackageUpload.fileName(fromContentDisposition:)) != nil else {
             return Self.text(.badRequest, Self.missingContentDisposition)
         }
@@ -154,17 +154,12 @@ struct KuduAPI: Sendable {
     // MARK: - Runs
 
     /// `POST …/run?arguments=…`: 202 with the run's URL in `Location`. The arguments string is split into argv
-    /// words with shell quoting rules (``CommandLineWords``) and never given to a shell; the run also gets it
+    /// words by ``CommandLineWords`` (which refuses no string) and never given to a shell; the run also gets it
     /// unchanged as `WEBJOBS_COMMAND_ARGUMENTS`. A run going under overlap `skip` (the default) is Kudu's 409.
     @Sendable func run(_ request: Request, context: ErrandRequestContext) async throws -> Response {
         let name = try await job(Self.name(context), .triggered).name
         let text = Kudu.queryValue("arguments", in: request.uri.query)
-        let arguments: [String]
-        do {
-            arguments = try CommandLineWords.split(text ?? "")
-        } catch {
-            throw ErrandError.badRequest("arguments: \(error.description)")
-        }
+        let arguments = CommandLineWords.split(text ?? "")
         let run: Run
         do {
             run = try await jobs.trigger(

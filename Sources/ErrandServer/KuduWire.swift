@@ -228,7 +228,7 @@ struct KuduJob: Encodable, Sendable {
     /// `instance` names this daemon in `detailed_status` (Kudu lists one line per instance).
     init(_ view: JobView, type: Kudu.JobType, base: String, instance: String, now: Date) {
         name = view.name
-        runCommand = Self.script(of: view.command)
+        runCommand = Self.script(of: view.command, under: view.packageRoot)
         url = "\(base)/api/\(type.rawValue)webjobs/\(view.name)"
         extraInfoURL = "\(base)/api/v1/jobs/\(view.name)"
         self.type = type
@@ -246,10 +246,13 @@ struct KuduJob: Encodable, Sendable {
         }
     }
 
-    /// Kudu's `run_command`: the script, relative to the job folder (the entry point's last word).
-    static func script(of command: [String]) -> String {
+    /// Kudu's `run_command`: the script, relative to the job folder as uploaded (the entry point's last word, under
+    /// the folders a zip wrapped it in: `myjob/run.sh`, as Kudu, which runs the job from inside them too).
+    static func script(of command: [String], under packageRoot: String? = nil) -> String {
         guard let last = command.last else { return "" }
-        return last.hasPrefix("./") ? String(last.dropFirst(2)) : last
+        let script = last.hasPrefix("./") ? String(last.dropFirst(2)) : last
+        guard let packageRoot, !packageRoot.isEmpty else { return script }
+        return packageRoot + "/" + script
     }
 
     enum CodingKeys: String, CodingKey {

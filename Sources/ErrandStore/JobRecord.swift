@@ -3,7 +3,7 @@ import Foundation
 /// A deployed job as the store keeps it. The store does not interpret settings: they are the job's
 /// `settings.job` JSON, validated by ErrandJobs before they get here.
 public struct JobRecord: Sendable, Equatable {
-    /// Unique; the job's name (`^[A-Za-z0-9][A-Za-z0-9_-]*$`).
+    /// Unique ignoring case; the job's name (`^[A-Za-z0-9][A-Za-z0-9_-]*$`), spelled as it was first saved.
     public var name: String
     /// `triggered`, `continuous` or `scheduled`.
     public var kind: String
@@ -13,6 +13,9 @@ public struct JobRecord: Sendable, Equatable {
     public var entryPoint: [String]
     /// The `settings.job` JSON text.
     public var settings: String
+    /// The folders the package was unwrapped from (`myjob` for a zip holding only `myjob/`), joined with `/`;
+    /// empty when there were none. Kudu's `run_command` names the script under them.
+    public var packageRoot: String
     /// Whether a continuous job should run (`errand job start|stop`), kept across restarts.
     public var enabled: Bool
     public var createdAt: Date
@@ -20,9 +23,10 @@ public struct JobRecord: Sendable, Equatable {
 
     public init(
         name: String, kind: String, packageDigest: String, entryPoint: [String] = [], settings: String = "{}",
-        enabled: Bool = true,
+        enabled: Bool = true, packageRoot: String = "",
         createdAt: Date, updatedAt: Date
     ) {
+        self.packageRoot = packageRoot
         self.name = name
         self.kind = kind
         self.packageDigest = packageDigest

@@ -4,14 +4,17 @@ import Foundation
 /// Deployed jobs and their schedule ticks.
 ///
 /// Guarantees (pinned by the store contract):
-/// - a job is unique by name; saving it again replaces it but keeps its `createdAt`;
+/// - a job is unique by name ignoring case (as Kudu's job folders): saving `Report` when `report` exists replaces
+///   `report`, which keeps its first spelling and its `createdAt`; `job(named:)` and `deleteJob` ignore case too;
 /// - a tick (job, due time) is claimed at most once, whoever claims it and however many claim it at the
 ///   same time: the uniqueness of (job, due) decides, not luck; the tick's run is created in the same
 ///   transaction, already `Stopped` with its reason when the tick is skipped;
 /// - pruning keeps each job's latest tick, so a tick before it is never claimed again.
 public protocol JobStore: Sendable {
-    /// Inserts or replaces a job (by name), keeping its `createdAt` when it existed.
+    /// Inserts or replaces a job (by name, ignoring case), keeping its name's first spelling and its `createdAt`
+    /// when it existed.
     func saveJob(_ job: JobRecord) async throws
+    /// The job whose name equals `name` ignoring case.
     func job(named name: String) async throws -> JobRecord?
     /// Every job, sorted by name.
     func jobs() async throws -> [JobRecord]

@@ -24,13 +24,18 @@ public struct RunQuery: Sendable, Equatable {
     public var parent: Int64?
     /// False leaves out the children of fan-outs (as `Get-Job` does without `-IncludeChildJob`).
     public var includeChildren = true
+    /// True leaves out runs that were stopped before they ever started (``Run/isSkipRecord``: a schedule tick the
+    /// overlap or missed policy skipped, a queued run stopped before its turn). They stay in the history, but a
+    /// job's latest run is its latest real one.
+    public var realOnly = false
 
     public init(
         ids: [Int64] = [], names: [String] = [], states: [RunState] = [], hasMoreData: Bool? = nil,
         after: Int64? = nil, before: Int64? = nil, newest: Int? = nil, limit: Int? = nil,
         reader: String = Receiving.defaultReader, jobs: [String] = [], session: String? = nil, parent: Int64? = nil,
-        includeChildren: Bool = true
+        includeChildren: Bool = true, realOnly: Bool = false
     ) {
+        self.realOnly = realOnly
         self.session = session
         self.parent = parent
         self.includeChildren = includeChildren

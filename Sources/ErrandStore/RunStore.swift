@@ -17,7 +17,8 @@ public protocol RunStore: Sendable {
     func run(id: Int64, reader: String) async throws -> Run?
     /// Runs matching `query`, sorted by id.
     func runs(_ query: RunQuery) async throws -> [Run]
-    /// The newest run of each deployed job that has runs, by job name (one query for the job list).
+    /// The newest real run of each deployed job that has one, by job name (one query for the job list): runs
+    /// stopped before they ever started (skipped ticks; ``RunQuery/realOnly``) are left out.
     func latestRunOfEachJob() async throws -> [String: Run]
     /// Writes the given fields of a run; false when there is no such run. A finished state (Completed,
     /// Failed, Stopped) is final: an update to an unfinished state leaves it as it is.

@@ -40,7 +40,7 @@ public enum StoreCopy {
             "jobs", ["name"],
             [
                 ("name", .text), ("kind", .text), ("package_digest", .text), ("entry_point", .text), ("settings", .text),
-                ("enabled", .bool), ("created_at", .date), ("updated_at", .date),
+                ("enabled", .bool), ("created_at", .date), ("updated_at", .date), ("package_root", .text),
             ]
         ),
         ("schedule_ticks", ["job_name", "due_at"], [("job_name", .text), ("due_at", .date), ("run_id", .int64)]),

@@ -28,3 +28,14 @@ public enum StoreError {
         (error as? ErrandError)?.code == .unavailable
     }
 }
+
+/// Messages of migrations that cannot go on by themselves.
+enum SchemaMessages {
+    /// Job names became unique ignoring case (schema v10 / 3): names that differ only in case must be resolved by hand.
+    /// (No `'` in the text: PostgreSQL's migration embeds it in a string literal.)
+    static func nameClashes(_ clashes: [String]) -> String {
+        "the jobs " + clashes.joined(separator: "; ")
+            + " differ only in case, which this errand no longer allows (job names ignore case, as in Kudu): remove"
+            + " all but one of each with the errand that deployed them (errand job remove NAME), then start this one"
+    }
+}

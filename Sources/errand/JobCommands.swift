@@ -52,11 +52,16 @@ struct JobDeployCommand: AsyncParsableCommand {
             --schedule, --recurrence and --settings replace what the package's settings.job says. A \
             triggered job with a schedule is a scheduled job.
 
+            Job names ignore case: deploying Report when report exists replaces report. A job's kind never \
+            changes silently: deploying --continuous under the name of a triggered job (or the reverse) is \
+            refused; --replace removes that job (its runs and history too) and deploys the new one.
+
             Examples:
               errand job deploy hello ./hello --triggered
               errand job deploy nightly nightly.zip --triggered --schedule '0 30 2 * * *'
               errand job deploy weekly ./weekly --triggered --recurrence @weekly.json
               errand job deploy worker ./worker --continuous --settings prod-settings.job
+              errand job deploy report ./report-worker --continuous --replace
             """)
 
     enum Kind: String, EnumerableFlag {
@@ -89,6 +94,9 @@ struct JobDeployCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A settings.job file that replaces the package's own (- for stdin).", valueName: "FILE"))
     var settings: String?
 
+    @Flag(help: "If a job of the other kind has this name, remove it (runs and history too) and deploy this one.")
+    var replace = false
+
     func validate() throws {
         if kind == nil { throw ValidationError("say how the job runs: --triggered or --continuous") }
         if schedule != nil && recurrence != nil { throw ValidationError("give --schedule or --recurrence, not both") }
@@ -98,7 +106,7 @@ struct JobDeployCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var options = JobDeployOptions(continuous: kind == .continuous, schedule: schedule)
+        var options = JobDeployOptions(continuous: kind == .continuous, schedule: schedule, replace: replace)
         if let recurrence { options.recurrence = recurrence.hasPrefix("@") ? try Self.text(String(recurrence.dropFirst())) : recurrence }
         if let settings { options.settings = try Self.text(settings) }
         let source = URL(fileURLWithPath: path).standardizedFileURL

@@ -34,6 +34,16 @@ import Testing
         #expect(try EntryPoint.choose(files: files).script == expected)
     }
 
+    /// A package of one file with a `#!` line runs it, whatever its name (Kudu's single-file upload: `Übung.cmd`).
+    @Test func aLoneFileWithAShebangRuns() throws {
+        #expect(try EntryPoint.choose(files: [file("Übung.cmd", x: true, "#!/bin/sh\necho")]).argv == ["/bin/sh", "Übung.cmd"])
+        #expect(
+            try EntryPoint.choose(files: [file("tool.exe", "#!/usr/bin/env python3\n")]).argv == ["/usr/bin/env", "python3", "tool.exe"])
+        // Without a #! line, or beside other top-level files, it is not guessed at.
+        #expect(throws: DeployError.self) { try EntryPoint.choose(files: [file("Übung.cmd", x: true, "@echo off\r\n")]) }
+        #expect(throws: DeployError.self) { try EntryPoint.choose(files: [file("a.cmd", "#!/bin/sh"), file("b.txt")]) }
+    }
+
     @Test(arguments: [
         ("run.sh", "", ["bash", "run.sh"]),
         ("run.py", "", ["python3", "run.py"]),

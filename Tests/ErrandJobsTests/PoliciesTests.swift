@@ -32,16 +32,22 @@ import Testing
         #expect(DurationText.parse(text) == nil)
     }
 
-    @Test(arguments: ["nightly", "a", "Job-1_x", "9lives"])
+    /// Only digits is a job name (the WebJobs rule: letters or digits); run names keep "not only digits".
+    @Test(arguments: ["nightly", "a", "Job-1_x", "9lives", "12345", "0", "2024"])
     func validNames(name: String) throws {
         #expect(try JobName(validating: name).rawValue == name)
         #expect(JobName(rawValue: name) != nil)
     }
 
-    @Test(arguments: ["", "-job", "_job", "job.v2", "job name", "../etc", "jöb", "12345", String(repeating: "a", count: 129)])
+    @Test(arguments: ["", "-job", "_job", "job.v2", "job name", "../etc", "jöb", String(repeating: "a", count: 129)])
     func invalidNames(name: String) {
         #expect(throws: ErrandError.self) { try JobName(validating: name) }
         #expect(JobName(rawValue: name) == nil)
+    }
+
+    @Test func onlyDigitsIsAJobNameButNotARunName() throws {
+        #expect(try JobName(validating: "2024").rawValue == "2024")
+        #expect(throws: ErrandError.self) { try Names.validate("2024", what: "run name") }
     }
 
     @Test func nameRoundTripsThroughJSON() throws {

@@ -54,6 +54,13 @@ struct AccessPolicyTests {
             (.post, "/jobs/backup/run", .operator),
             (.post, "/runs/7/remove", .operator),
             (.post, "/jobs/backup/delete", .admin),
+            // Routes ignore case (Kudu's do), so the policy does too: another spelling is never a way around it.
+            (.get, "/API/V1/Tokens", .admin),
+            (.delete, "/Api/v1/TOKENS/ci", .admin),
+            (.post, "/api/TriggeredWebJobs/backup/Run", .operator),
+            (.post, "/API/ContinuousWebJobs/worker/STOP", .operator),
+            (.post, "/API/V1/RUNS/7/Receive", .reader),
+            (.get, "/HEALTHZ", nil),
         ])
     func roles(method: HTTPRequest.Method, path: String, role: TokenRole?) {
         #expect(AccessPolicy.requiredRole(method: method, path: path) == role)

@@ -59,6 +59,35 @@ struct SQLiteStoreTests {
         #expect(try await SQLiteStore(path: path).runs(RunQuery()).count == 2)
     }
 
+    /// Names became unique ignoring case in v10: a database holding `Report` and `report` does not open half
+    /// migrated; it says which jobs clash and what to do. One without clashes migrates and keeps its jobs.
+    @Test("v10: job names that differ only in case stop the migration with advice; others migrate")
+    func migratesNamesIgnoringCase() async throws {
+        func database(_ names: [String]) throws -> String {
+            let path = try StoreContract.temporaryDatabase()
+            let old = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(old, upTo: "v9: the user a run runs as")
+            try old.write { db in
+                for name in names {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO jobs (name, kind, package_digest, settings, enabled, created_at, updated_at)
+                            VALUES (?, 'triggered', 'aa', '{}', 1, ?, ?)
+                            """, arguments: [name, StoreContract.t0, StoreContract.t0])
+                }
+            }
+            try old.close()
+            return path
+        }
+        let clashing = try database(["Report", "report", "other"])
+        let error = #expect(throws: ErrandError.self) { try SQLiteStore(path: clashing) }
+        #expect(error?.message.contains("Report and report") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("errand job remove") == true)
+        let store = try SQLiteStore(path: try database(["Report", "other"]))
+        #expect(try await store.job(named: "REPORT")?.name == "Report")
+        #expect(try await store.job(named: "REPORT")?.packageRoot == "")
+    }
+
     @Test("as a Service it closes the file at graceful shutdown; later uses are 'unavailable'")
     func closesAtShutdown() async throws {
         let store = try SQLiteStore(path: try StoreContract.temporaryDatabase())

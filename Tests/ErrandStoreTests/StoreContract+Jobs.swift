@@ -12,7 +12,64 @@ extension StoreContract {
         ("ticks are remembered per job and old ones pruned; the latest run of each job in one call", tickHistory),
         ("concurrent saves of one job name leave one job, with the first createdAt", concurrentDeploys),
         ("package archives read back byte for byte, are saved once however often, and unknown ones are nil", packageArchives),
+        ("job names are unique ignoring case, found and deleted ignoring case, and keep their first spelling", namesIgnoreCase),
+        ("the latest run of a job is its latest real run: a skipped tick stays in history but is not it", latestRealRun),
+        ("a job keeps the folders its package was unwrapped from", packageRoot),
     ]
+
+    static func namesIgnoreCase(_ store: any Store) async throws {
+        try await store.saveJob(JobRecord(name: "report", kind: "triggered", packageDigest: "aa", createdAt: t0, updatedAt: t0))
+        let later = t0.addingTimeInterval(60)
+        try await store.saveJob(JobRecord(name: "Report", kind: "triggered", packageDigest: "bb", createdAt: later, updatedAt: later))
+        try await store.saveJob(JobRecord(name: "REPORTS", kind: "triggered", packageDigest: "cc", createdAt: t0, updatedAt: t0))
+        #expect(try await store.jobs().map(\.name) == ["REPORTS", "report"])
+        for spelling in ["report", "Report", "REPORT", "rEpOrT"] {
+            let found = try #require(try await store.job(named: spelling), "\(spelling)")
+            #expect(found.name == "report")
+            #expect(found.packageDigest == "bb")
+            #expect(found.createdAt == t0)
+        }
+        // Concurrent saves in different spellings still leave one job.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, spelling) in ["alpha", "ALPHA", "Alpha", "aLPHA"].enumerated() {
+                group.addTask {
+                    try await store.saveJob(
+                        JobRecord(name: spelling, kind: "triggered", packageDigest: "d\(index)", createdAt: t0, updatedAt: t0))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.jobs().filter { $0.name.lowercased() == "alpha" }.count == 1)
+        #expect(try await store.deleteJob(named: "REPORT"))
+        #expect(try await store.job(named: "report") == nil)
+        #expect(try await !store.deleteJob(named: "Report"))
+    }
+
+    static func latestRealRun(_ store: any Store) async throws {
+        try await store.saveJob(JobRecord(name: "busy", kind: "scheduled", packageDigest: "aa", createdAt: t0, updatedAt: t0))
+        var new = newRun(["sleep", "30"], name: "busy")
+        new.job = "busy"
+        let first = try #require(try await store.claimTick(job: "busy", due: t0, run: new))
+        _ = try await store.updateRun(id: first.id, RunUpdate(state: .running, startedAt: t0.addingTimeInterval(1)))
+        let skip = SkippedTick(reason: "skipped: run \(first.id) was still running (overlap: skip)", endedAt: t0.addingTimeInterval(2))
+        let skipped = try #require(try await store.claimTick(job: "busy", due: t0.addingTimeInterval(2), run: new, skipped: skip))
+        #expect(skipped.id > first.id)
+        #expect(try await store.runs(RunQuery(jobs: ["busy"])).map(\.id) == [first.id, skipped.id], "the skip stays in history")
+        #expect(try await store.latestRunOfEachJob()["busy"]?.id == first.id)
+        #expect(try await store.runs(RunQuery(newest: 1, jobs: ["busy"], realOnly: true)).map(\.id) == [first.id])
+        // A queued run (not started yet) is real: it will run.
+        let queued = try await store.createRun(new)
+        #expect(try await store.latestRunOfEachJob()["busy"]?.id == queued.id)
+        #expect(try await store.runs(RunQuery(newest: 1, jobs: ["busy"], realOnly: true)).map(\.id) == [queued.id])
+    }
+
+    static func packageRoot(_ store: any Store) async throws {
+        try await store.saveJob(
+            JobRecord(name: "wrapped", kind: "triggered", packageDigest: "aa", packageRoot: "myjob/inner", createdAt: t0, updatedAt: t0))
+        #expect(try await store.job(named: "wrapped")?.packageRoot == "myjob/inner")
+        try await store.saveJob(JobRecord(name: "wrapped", kind: "triggered", packageDigest: "bb", createdAt: t0, updatedAt: t0))
+        #expect(try await store.job(named: "wrapped")?.packageRoot == "")
+    }
 
     static func concurrentDeploys(_ store: any Store) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -110,6 +110,8 @@ enum PostgresRunRows {
         }
         if let session = query.session { clauses.append("session_name = \(try bind(session))") }
         if !query.states.isEmpty { clauses.append("state = ANY(\(try bind(query.states.map(\.rawValue))))") }
+        // Run.isSkipRecord: stopped, never started.
+        if query.realOnly { clauses.append("NOT (state = \(try bind(RunState.stopped.rawValue)) AND started_at IS NULL)") }
         if let hasMoreData = query.hasMoreData {
             let always = RunState.allCases.filter { Receiving.hasMoreData(state: $0, lastSeq: 0, cursor: 0) }.map(\.rawValue)
             clauses.append("(state = ANY(\(try bind(always))) OR output_seq > \(readerCursorSQL)) = \(try bind(hasMoreData))")

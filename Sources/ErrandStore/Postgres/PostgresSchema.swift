@@ -119,6 +119,27 @@ enum PostgresSchema {
             ]
         ),
         (2, "the user a run runs as", ["ALTER TABLE runs ADD COLUMN run_as TEXT"]),
+        (
+            3, "job names unique ignoring case; the folders a package was unwrapped from",
+            [
+                // Names are ASCII (JobName); lower() under "C" folds exactly those letters. Names that differ only
+                // in case stop the migration with SchemaMessages.nameClashes' advice.
+                """
+                DO $$
+                DECLARE clashes text;
+                BEGIN
+                    SELECT string_agg(pair, '; ') INTO clashes FROM (
+                        SELECT string_agg(name, ' and ') AS pair FROM jobs GROUP BY lower(name COLLATE "C") HAVING count(*) > 1
+                    ) AS found;
+                    IF clashes IS NOT NULL THEN
+                        RAISE EXCEPTION '%', '\(SchemaMessages.nameClashes(["' || clashes || '"]))';
+                    END IF;
+                END $$
+                """,
+                "CREATE UNIQUE INDEX jobs_by_name_ignoring_case ON jobs (lower(name COLLATE \"C\"))",
+                "ALTER TABLE jobs ADD COLUMN package_root TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
     ]
 
     /// Applies the migrations this database lacks, each in its own transaction, holding the advisory lock.

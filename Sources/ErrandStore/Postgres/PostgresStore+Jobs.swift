@@ -3,21 +3,23 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
+    /// The unique index on `lower(name)` is the arbiter: saving `Report` over `report` updates `report`, whose
+    /// name (first spelling) and `created_at` stay, also when several instances save at once.
     public func saveJob(_ job: JobRecord) async throws {
         let entryPoint = try StoreJSON.encode(job.entryPoint)
         try await query(
             """
-            INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, created_at, updated_at)
+            INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, package_root, created_at, updated_at)
             VALUES (\(job.name), \(job.kind), \(job.packageDigest), \(entryPoint), \(job.settings), \(job.enabled),
-                \(StoreTime.kept(job.createdAt)), \(StoreTime.kept(job.updatedAt)))
-            ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, package_digest = excluded.package_digest,
+                \(job.packageRoot), \(StoreTime.kept(job.createdAt)), \(StoreTime.kept(job.updatedAt)))
+            ON CONFLICT ((lower(name COLLATE "C"))) DO UPDATE SET kind = excluded.kind, package_digest = excluded.package_digest,
                 entry_point = excluded.entry_point, settings = excluded.settings, enabled = excluded.enabled,
-                updated_at = excluded.updated_at
+                package_root = excluded.package_root, updated_at = excluded.updated_at
             """)
     }
 
     public func job(named name: String) async throws -> JobRecord? {
-        try await query("SELECT * FROM jobs WHERE name = \(name)").first.map(Self.decodeJob)
+        try await query("SELECT * FROM jobs WHERE lower(name COLLATE \"C\") = lower(\(name) COLLATE \"C\")").first.map(Self.decodeJob)
     }
 
     public func jobs() async throws -> [JobRecord] {
@@ -26,9 +28,14 @@ extension PostgresStore {
 
     public func deleteJob(named name: String) async throws -> Bool {
         try await transaction { connection in
-            try await connection.query("DELETE FROM schedule_ticks WHERE job_name = \(name)", logger: quiet)
-            return try await !connection.query("DELETE FROM jobs WHERE name = \(name) RETURNING name", logger: quiet).collect()
-                .isEmpty
+            let deleted = try await connection.query(
+                "DELETE FROM jobs WHERE lower(name COLLATE \"C\") = lower(\(name) COLLATE \"C\") RETURNING name", logger: quiet
+            ).collect()
+            for row in deleted {
+                let stored = try row.decode(String.self)
+                try await connection.query("DELETE FROM schedule_ticks WHERE job_name = \(stored)", logger: quiet)
+            }
+            return !deleted.isEmpty
         }
     }
 
@@ -38,8 +45,8 @@ extension PostgresStore {
         return JobRecord(
             name: name, kind: try row.value("kind"), packageDigest: try row.value("package_digest"),
             entryPoint: try StoreJSON.decode([String].self, try row.value("entry_point"), what: "entry point of job '\(name)'"),
-            settings: try row.value("settings"), enabled: try row.value("enabled"), createdAt: try row.value("created_at"),
-            updatedAt: try row.value("updated_at"))
+            settings: try row.value("settings"), enabled: try row.value("enabled"), packageRoot: try row.value("package_root"),
+            createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
     }
 
     // MARK: - Ticks

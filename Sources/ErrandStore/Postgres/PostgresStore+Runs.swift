@@ -19,8 +19,8 @@ extension PostgresStore {
             PostgresQuery(
                 unsafeSQL: """
                     SELECT DISTINCT ON (job_name) \(PostgresRunRows.columns) FROM runs
-                    WHERE job_name IS NOT NULL ORDER BY job_name, id DESC
-                    """, binds: try PostgresRunRows.binds(Receiving.defaultReader)))
+                    WHERE job_name IS NOT NULL AND NOT (state = $2 AND started_at IS NULL) ORDER BY job_name, id DESC
+                    """, binds: try PostgresRunRows.binds(Receiving.defaultReader, RunState.stopped.rawValue)))
         let runs = try rows.map(PostgresRunRows.decode)
         return Dictionary(runs.compactMap { run in run.job.map { ($0, run) } }, uniquingKeysWith: { first, _ in first })
     }

@@ -45,6 +45,11 @@ enum SQLiteRunQuery {
             arguments += [session]
         }
         if !query.states.isEmpty { oneOf("state", in: query.states.map(\.rawValue)) }
+        if query.realOnly {
+            // Run.isSkipRecord: stopped, never started.
+            clauses.append("NOT (state = ? AND started_at IS NULL)")
+            arguments += [RunState.stopped.rawValue]
+        }
         if let hasMoreData = query.hasMoreData {
             // The rule is "not finished, or output past the reader's cursor": the states that have more data
             // whatever the output, or a last sequence number past the cursor.

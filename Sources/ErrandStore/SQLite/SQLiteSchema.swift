@@ -131,6 +131,17 @@ enum SQLiteSchema {
         migrator.registerMigration("v9: the user a run runs as") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN run_as TEXT")
         }
+        migrator.registerMigration("v10: job names unique ignoring case; the folders a package was unwrapped from") { db in
+            // Names are ASCII (JobName), so NOCASE folds all they can hold.
+            let clashes = try String.fetchAll(
+                db, sql: "SELECT group_concat(name, ' and ') FROM jobs GROUP BY name COLLATE NOCASE HAVING count(*) > 1")
+            if !clashes.isEmpty { throw StoreError.invalid(SchemaMessages.nameClashes(clashes)) }
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX jobs_by_name_ignoring_case ON jobs (name COLLATE NOCASE);
+                    ALTER TABLE jobs ADD COLUMN package_root TEXT NOT NULL DEFAULT '';
+                    """)
+        }
         return migrator
     }
 }

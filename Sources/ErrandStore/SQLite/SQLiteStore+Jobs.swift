@@ -3,28 +3,42 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
+    /// One write transaction (SQLite has one writer at a time): the job is found ignoring case, then updated under
+    /// its first spelling or inserted. The unique index on `name COLLATE NOCASE` backs the rule.
     public func saveJob(_ job: JobRecord) async throws {
         let entryPoint = try StoreJSON.encode(job.entryPoint)
         try await write { db in
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, package_digest = excluded.package_digest,
-                        entry_point = excluded.entry_point, settings = excluded.settings, enabled = excluded.enabled,
-                        updated_at = excluded.updated_at
-                    """
-            ).execute(
-                arguments: [
-                    job.name, job.kind, job.packageDigest, entryPoint, job.settings, job.enabled, job.createdAt,
-                    job.updatedAt,
-                ])
+            let existing = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT name FROM jobs WHERE name = ? COLLATE NOCASE"), arguments: [job.name])
+            if let existing {
+                try db.cachedStatement(
+                    sql: """
+                        UPDATE jobs SET kind = ?, package_digest = ?, entry_point = ?, settings = ?, enabled = ?, package_root = ?,
+                            updated_at = ?
+                        WHERE name = ?
+                        """
+                ).execute(
+                    arguments: [
+                        job.kind, job.packageDigest, entryPoint, job.settings, job.enabled, job.packageRoot, job.updatedAt, existing,
+                    ])
+            } else {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO jobs (name, kind, package_digest, entry_point, settings, enabled, package_root, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(
+                    arguments: [
+                        job.name, job.kind, job.packageDigest, entryPoint, job.settings, job.enabled, job.packageRoot, job.createdAt,
+                        job.updatedAt,
+                    ])
+            }
         }
     }
 
     public func job(named name: String) async throws -> JobRecord? {
         try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE name = ?"), arguments: [name])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE name = ? COLLATE NOCASE"), arguments: [name])
                 .map(Self.decodeJob)
         }
     }
@@ -37,8 +51,10 @@ extension SQLiteStore {
 
     public func deleteJob(named name: String) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "DELETE FROM schedule_ticks WHERE job_name = ?", arguments: [name])
-            try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [name])
+            guard let stored = try String.fetchOne(db, sql: "SELECT name FROM jobs WHERE name = ? COLLATE NOCASE", arguments: [name])
+            else { return false }
+            try db.execute(sql: "DELETE FROM schedule_ticks WHERE job_name = ?", arguments: [stored])
+            try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [stored])
             return db.changesCount > 0
         }
     }
@@ -48,7 +64,8 @@ extension SQLiteStore {
         return JobRecord(
             name: name, kind: row["kind"], packageDigest: row["package_digest"],
             entryPoint: try StoreJSON.decode([String].self, row["entry_point"], what: "entry point of job '\(name)'"),
-            settings: row["settings"], enabled: row["enabled"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+            settings: row["settings"], enabled: row["enabled"], packageRoot: row["package_root"], createdAt: row["created_at"],
+            updatedAt: row["updated_at"])
     }
 
     // MARK: - Ticks

@@ -97,9 +97,11 @@ public final class SQLiteStore: StoreEngine {
         try await read { db in
             let sql = """
                 SELECT \(SQLiteRunRows.columns) FROM runs
-                WHERE id IN (SELECT MAX(id) FROM runs WHERE job_name IS NOT NULL GROUP BY job_name)
+                WHERE id IN (
+                    SELECT MAX(id) FROM runs WHERE job_name IS NOT NULL AND NOT (state = ?2 AND started_at IS NULL) GROUP BY job_name)
                 """
-            let runs = try Row.fetchAll(db, sql: sql, arguments: [Receiving.defaultReader]).map(SQLiteRunRows.decode)
+            let runs = try Row.fetchAll(db, sql: sql, arguments: [Receiving.defaultReader, RunState.stopped.rawValue]).map(
+                SQLiteRunRows.decode)
             return Dictionary(runs.compactMap { run in run.job.map { ($0, run) } }, uniquingKeysWith: { first, _ in first })
         }
     }
