@@ -83,12 +83,18 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
 
 extension Run {
     /// A fan-out's parent (`errand invoke`): it runs nothing itself; its children run on the hosts.
-    public var isFanOutParent: Bool { type == .remoteJob && parentId == nil }
+    public var isFanOutParent: Bool { Self.isFanOutParent(type: type, parentId: parentId) }
     /// One host's part of a fan-out (a retry also has a parent, but is not remote).
     public var isFanOutChild: Bool { Self.isFanOutChild(type: type, parentId: parentId) }
 
     /// The fan-out child rule on its parts, for stores that filter on it (`RunQuery.includeChildren`).
     public static func isFanOutChild(type: RunType, parentId: Int64?) -> Bool { type == .remoteJob && parentId != nil }
+
+    /// The fan-out parent rule on its parts, for stores that read a parent's output from its children.
+    public static func isFanOutParent(type: RunType, parentId: Int64?) -> Bool { type == .remoteJob && parentId == nil }
+
+    /// The type of a fan-out's runs, parent and children (the one type both rules accept).
+    public static let fanOutType = RunType.remoteJob
 }
 
 /// Names of throttle groups.

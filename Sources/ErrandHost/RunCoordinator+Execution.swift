@@ -158,7 +158,7 @@ extension RunCoordinator {
         let remote = remoteChildren[id]
         let capture = OutputCapture(
             runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger, problems: reader.problems,
-            merged: remote.flatMap { child in fanOuts[child.parent].map { ($0.capture, child.host.name) } })
+            fanOutParent: remote?.parent)
         async let written: Void = capture.run()
         let ending = await launchAndWait(run, environment: env, remote: remote, capture: capture)
         if case .withoutStatus(let reason) = ending { await capture.note("errand: \(reason)") }

@@ -3,7 +3,8 @@ import ErrandStore
 import Foundation
 import Logging
 
-/// A fan-out parent being supervised: its children's last known states and its merged output.
+/// A fan-out parent being supervised: its children's last known states. (Its output is its children's,
+/// which the store reads as the parent's: nothing is written for the parent itself.)
 struct FanOut {
     var children: [Int64: RunState]
     /// Each child's host label.
@@ -12,7 +13,6 @@ struct FanOut {
     var creating = true
     /// Why the fan-out could not be created in full (the parent then ends `Failed`).
     var failure: String?
-    let capture: OutputCapture
     /// One element per child that ended.
     let childEnds: AsyncStream<Void>
     let noteChildEnd: AsyncStream<Void>.Continuation
@@ -55,9 +55,7 @@ extension RunCoordinator {
         throttle.setLimit(request.throttleLimit ?? InvokeRequest.defaultThrottleLimit, for: group)
         let (childEnds, noteChildEnd) = AsyncStream<Void>.makeStream()
         fanOuts[parent.id] = FanOut(
-            children: [:], hosts: [:],
-            capture: OutputCapture(runID: parent.id, lastSeq: 0, store: store, hub: hub, now: now, logger: logger),
-            childEnds: childEnds, noteChildEnd: noteChildEnd)
+            children: [:], hosts: [:], childEnds: childEnds, noteChildEnd: noteChildEnd)
         launchQueue.yield(parent.id)
         defer {
             fanOuts[parent.id]?.creating = false
@@ -100,15 +98,12 @@ extension RunCoordinator {
 
     static func throttleGroup(ofFanOut id: Int64) -> String { "fan-out-\(id)" }
 
-    /// The parent's life: its merged output is written while children run (a stop of the parent stops
-    /// its unfinished children: ``RunLifecycle/Action/terminate(grace:)``); once all have ended, the
-    /// parent's end is recorded.
+    /// The parent's life: it waits while its children run (a stop of the parent stops its unfinished
+    /// children: ``RunLifecycle/Action/terminate(grace:)``); once all have ended (each with its output
+    /// stored), the parent's end is recorded.
     func superviseFanOut(_ id: Int64) async {
         guard let fanOut = fanOuts[id] else { return finishBookkeeping(id) }
-        async let written: Void = fanOut.capture.run()
         for await _ in fanOut.childEnds where childrenFinished(id) { break }
-        fanOut.capture.finish()
-        await written
         await recordFanOutEnd(id)
     }
 

@@ -78,17 +78,4 @@ struct FanOutRuleTests {
         let line = stamped.render(OutputChunk(seq: 1, time: t, stream: .output, bytes: Array("x\n".utf8), host: "h"))
         #expect(String(decoding: line, as: UTF8.self) == "1970-01-01T00:00:00.000Z [h] x\n")
     }
-
-    @Test("whole chunks from several children keep their bytes apart and get the parent's numbers")
-    func wholeChunks() {
-        let t = Date(timeIntervalSince1970: 0)
-        var assembler = ChunkAssembler(maxChunkBytes: 1024)
-        assembler.append(whole: OutputChunk(seq: 7, time: t, stream: .output, bytes: Array("a1\n".utf8)), host: "a")
-        assembler.append(whole: OutputChunk(seq: 3, time: t, stream: .output, bytes: Array("b1\n".utf8)), host: "b")
-        assembler.append(whole: OutputChunk(seq: 8, time: t, stream: .error, bytes: []), host: "a")
-        let chunks = assembler.takeAll()
-        #expect(chunks.map(\.seq) == [1, 2])
-        #expect(chunks.map(\.host) == ["a", "b"])
-        #expect(chunks.map { String(decoding: $0.bytes, as: UTF8.self) } == ["a1\n", "b1\n"])
-    }
 }

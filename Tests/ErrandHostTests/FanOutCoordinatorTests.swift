@@ -107,6 +107,41 @@ struct FanOutCoordinatorTests {
         }
     }
 
+    @Test("output is delivered once: receiving a child leaves the others' for the parent, and then nothing has more data")
+    func receivedOnce() async throws {
+        let fixture = try Self.loopbackFixture()
+        try await fixture.serving { coordinator in
+            let parent = try await coordinator.invoke(
+                InvokeRequest(
+                    argv: ["sh", "-c", "echo one; echo two >&2"], on: ["x", "y"].map { FanOutHost(name: $0, url: "ssh://\($0)") }))
+            let (done, _) = try await coordinator.reader.wait(ids: [parent.id], any: false, timeout: .seconds(20))
+            #expect(done)
+            let children = try await coordinator.reader.runs(RunQuery(parent: parent.id))
+            let reader = coordinator.reader
+            func lines(_ page: OutputPage) -> [String] {
+                page.chunks.flatMap(\.lines).map { "\($0.host ?? "-") \($0.stream.rawValue) \($0.text)" }.sorted()
+            }
+            // Receiving child x first (PowerShell: Receive-Job on a child job)...
+            let x = try await reader.receive(id: children[0].id, reader: "", keep: false, limit: 1000)
+            #expect(lines(x) == ["- error two", "- output one"])
+            #expect(x.run.hasMoreData == false)
+            // ...leaves only y's output for the parent, labelled, and the parent peeked at does not consume it.
+            let kept = try await reader.receive(id: parent.id, reader: "", keep: true, limit: 1000)
+            #expect(lines(kept) == ["y error two", "y output one"] && kept.run.hasMoreData)
+            let rest = try await reader.receive(id: parent.id, reader: "", keep: false, limit: 1000)
+            #expect(lines(rest) == ["y error two", "y output one"])
+            #expect(rest.run.hasMoreData == false)
+            // Receiving the parent consumed y's output: nothing comes again, and nothing has more data.
+            #expect(try await reader.receive(id: children[1].id, reader: "", keep: false, limit: 1000).chunks.isEmpty)
+            #expect(try await reader.receive(id: parent.id, reader: "", keep: false, limit: 1000).chunks.isEmpty)
+            for id in [parent.id] + children.map(\.id) { #expect(try await reader.run(id: id).hasMoreData == false) }
+            // The whole output is still there to read (never consumed), in the parent's numbers.
+            let all = try await reader.output(id: parent.id, after: 0, limit: 1000)
+            #expect(all.chunks.map(\.seq) == Array(1...Int64(all.chunks.count)) && all.chunks.count >= 4)
+            #expect(all.run.outputSeq == Int64(all.chunks.count))
+        }
+    }
+
     /// A launcher whose processes take half a second to be reported started (a slow spawn, a remote start).
     struct SlowToStart: ProcessLauncher {
         func run(

@@ -109,7 +109,7 @@ enum SQLiteSchema {
                     """)
         }
         migrator.registerMigration("v6: hosts of fan-out output") { db in
-            // A fan-out parent stores its children's output merged, each chunk labelled with its host.
+            // A fan-out parent stored its children's output merged, each chunk labelled with its host (until v10).
             try db.execute(sql: "ALTER TABLE output ADD COLUMN host TEXT")
         }
         migrator.registerMigration("v7: not-before times of queued runs") { db in
@@ -130,6 +130,9 @@ enum SQLiteSchema {
         }
         migrator.registerMigration("v9: the user a run runs as") { db in
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN run_as TEXT")
+        }
+        migrator.registerMigration("v10: a fan-out's output stored once, in its children") { db in
+            try SQLiteFanOutMigration.migrate(db)
         }
         return migrator
     }
