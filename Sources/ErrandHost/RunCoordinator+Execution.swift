@@ -276,7 +276,10 @@ extension RunCoordinator {
             let spec = LaunchSpec(
                 executablePath: run.argv[0], arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: told,
                 workingDirectory: nil)
-            return (try remoteLaunchers.launcher(for: remote.host, keepRemote: remote.keepRemote), spec)
+            let watch = ConnectionWatch(clock: clock, timeout: remote.disconnectedTimeout) { connected in
+                await self.connectionChanged(run.id, connected: connected)
+            }
+            return (try remoteLaunchers.launcher(for: remote.host, keepRemote: remote.keepRemote, watch: watch), spec)
         }
         guard let path = ExecutableLookup.resolve(run.argv[0], path: environment["PATH"], workingDirectory: run.workingDirectory)
         else { throw .badRequest("command not found: '\(run.argv[0])'") }
@@ -320,6 +323,7 @@ extension RunCoordinator {
     /// crash, or `Stopping` when a stop came while it was being launched).
     private func launched(_ id: Int64, _ work: any LaunchedWork) async {
         tracked[id]?.work = work
+        childLaunched(id)
         do { try await handle(id, .launched(at: now())) } catch {
             logger.error("could not record the start of run \(id): \(error)")
         }
