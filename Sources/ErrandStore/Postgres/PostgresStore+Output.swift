@@ -57,10 +57,14 @@ extension PostgresStore {
             guard !locked.isEmpty else { return nil }
             guard let pending = try await Self.pending(connection, runID: runID, reader: reader, limit: limit)
             else { return nil }
-            for (run, position) in pending.cursors {
+            if !pending.cursors.isEmpty {
+                // Every cursor moved in one statement (a parent's receive moves one per child it took from).
                 try await connection.query(
                     """
-                    INSERT INTO cursors (run_id, reader, position) VALUES (\(run), \(reader), \(position))
+                    INSERT INTO cursors (run_id, reader, position)
+                    SELECT moved.run_id, \(reader), moved.position
+                    FROM unnest(\(pending.cursors.map(\.run))::bigint[], \(pending.cursors.map(\.position))::bigint[])
+                        AS moved(run_id, position)
                     ON CONFLICT (run_id, reader) DO UPDATE SET position = GREATEST(cursors.position, excluded.position)
                     """, logger: quiet)
             }
@@ -151,13 +155,16 @@ extension PostgresStore {
             let random = row.makeRandomAccess()
             let child: Int64 = try random.value("run_id")
             positions[child] = max(positions[child] ?? 0, try random.value("child_seq"))
-            chunks.append(try decodeChunk(row))
+            chunks.append(try decodeChunk(random))
         }
         return (chunks, positions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     static func decodeChunk(_ row: PostgresRow) throws -> OutputChunk {
-        let row = row.makeRandomAccess()
+        try decodeChunk(row.makeRandomAccess())
+    }
+
+    static func decodeChunk(_ row: PostgresRandomAccessRow) throws -> OutputChunk {
         let data: ByteBuffer = try row.value("data")
         return OutputChunk(
             seq: try row.value("seq"), time: try row.value("time"),
