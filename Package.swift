@@ -200,6 +200,8 @@ let package = Package(
                 "ErrandCore", "ErrandStore", "ErrandTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                // An older PostgreSQL schema is built by hand to test its migration.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -38,16 +38,6 @@ public struct ChunkAssembler: Sendable {
         }
     }
 
-    /// Adds a chunk made elsewhere (a fan-out child's, labelled with its host) as it is, numbered
-    /// next: whole chunks from several writers never mix their bytes.
-    public mutating func append(whole chunk: OutputChunk, host: String) {
-        guard !chunk.bytes.isEmpty else { return }
-        seal()
-        lastSeq += 1
-        sealed.append(OutputChunk(seq: lastSeq, time: chunk.time, stream: chunk.stream, bytes: chunk.bytes, host: host))
-        sealedBytes += chunk.bytes.count
-    }
-
     /// Closes the open chunk and returns every chunk not yet taken, in order.
     public mutating func takeAll() -> [OutputChunk] {
         seal()

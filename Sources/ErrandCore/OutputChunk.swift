@@ -16,7 +16,7 @@ public struct OutputChunk: Sendable, Equatable {
     public var time: Date
     public var stream: OutputChannel
     public var bytes: [UInt8]
-    /// The host the bytes came from, in a fan-out's merged output (nil: the run's own output).
+    /// The child's host, in a fan-out parent's output (its children's, labelled); nil in any run's own output.
     public var host: String?
 
     public init(seq: Int64, time: Date, stream: OutputChannel, bytes: [UInt8], host: String? = nil) {
@@ -34,7 +34,7 @@ public struct OutputLine: Codable, Sendable, Equatable {
     public var time: Date
     public var stream: OutputChannel
     public var text: String
-    /// The host the line came from, in a fan-out's merged output.
+    /// The host the line came from, in a fan-out parent's output.
     public var host: String?
 
     public init(seq: Int64, time: Date, stream: OutputChannel, text: String, host: String? = nil) {

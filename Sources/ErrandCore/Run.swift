@@ -83,7 +83,7 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
 
 extension Run {
     /// A fan-out's parent (`errand invoke`): it runs nothing itself; its children run on the hosts.
-    public var isFanOutParent: Bool { type == .remoteJob && parentId == nil }
+    public var isFanOutParent: Bool { Self.isFanOutParent(type: type, parentId: parentId) }
     /// One host's part of a fan-out (a retry also has a parent, but is not remote).
     public var isFanOutChild: Bool { Self.isFanOutChild(type: type, parentId: parentId) }
 
@@ -93,6 +93,12 @@ extension Run {
     /// Stopped before it ever started: a schedule tick the overlap or missed policy skipped, or a queued run stopped
     /// before its turn. It stays in the history with its reason, but is not a job's latest run.
     public var isSkipRecord: Bool { state == .stopped && startedAt == nil }
+
+    /// The fan-out parent rule on its parts, for stores that read a parent's output from its children.
+    public static func isFanOutParent(type: RunType, parentId: Int64?) -> Bool { type == .remoteJob && parentId == nil }
+
+    /// The type of a fan-out's runs, parent and children (the one type both rules accept).
+    public static let fanOutType = RunType.remoteJob
 }
 
 /// Names of throttle groups.

@@ -13,6 +13,10 @@ public struct RunLifecycle: Sendable, Equatable {
         case launching
         /// Its process (or a fan-out's children) exists.
         case running
+        /// A fan-out child whose host stopped answering (its run goes on there), or a fan-out parent whose
+        /// unfinished children all are so (``FanOutState/connection(children:)``): recorded `Disconnected`
+        /// until the host answers again, or the child's disconnected timeout ends it.
+        case disconnected
         /// Asked to stop and signalled; killed once the grace has passed.
         case stopping
         /// Its final state is decided: nothing more happens to it.
@@ -40,6 +44,10 @@ public struct RunLifecycle: Sendable, Equatable {
         case graceElapsed(at: Date)
         /// The work ended (or could never begin).
         case ended(Ending)
+        /// The host stopped answering (a fan-out child's; for a parent, the last of its running children's).
+        case disconnected
+        /// The host answers again.
+        case reconnected
     }
 
     /// How the work ended.
@@ -82,6 +90,7 @@ public struct RunLifecycle: Sendable, Equatable {
         switch phase {
         case .queued, .launching: .notStarted
         case .running: .running
+        case .disconnected: .disconnected
         case .stopping: .stopping
         case .finished(let state): state
         }
@@ -123,7 +132,17 @@ public struct RunLifecycle: Sendable, Equatable {
             }
             return []
 
-        case (.running, .stopAsked(let cause, let grace, let at)):
+        case (.running, .disconnected):
+            phase = .disconnected
+            return [.record(.disconnected)]
+
+        case (.disconnected, .reconnected):
+            phase = .running
+            return [.record(.running)]
+
+        case (.running, .stopAsked(let cause, let grace, let at)), (.disconnected, .stopAsked(let cause, let grace, let at)):
+            // A disconnected run is stopped as a running one: the stop is asked of its host (which may answer
+            // in the meantime), and the grace counts from now.
             stop = Stop(cause: cause, grace: grace, killAt: at.addingTimeInterval(grace.seconds))
             phase = .stopping
             return [.record(.stopping), .terminate(grace: grace)]
@@ -141,7 +160,7 @@ public struct RunLifecycle: Sendable, Equatable {
             return [.kill]
 
         case (.queued, .ended(let ending)), (.launching, .ended(let ending)), (.running, .ended(let ending)),
-            (.stopping, .ended(let ending)):
+            (.disconnected, .ended(let ending)), (.stopping, .ended(let ending)):
             let (state, reason, status) = outcome(of: ending)
             phase = .finished(state)
             return [.finish(state, reason: reason, status: status)]

@@ -4,8 +4,8 @@ import Synchronization
 
 /// Something observers of runs care about.
 public enum RunEvent: Sendable, Equatable {
-    /// New output was stored for the run, up to `lastSeq`.
-    case output(runID: Int64, lastSeq: Int64)
+    /// New output was stored for the run, up to `lastSeq` (nil for a fan-out parent, whose numbers the store gives).
+    case output(runID: Int64, lastSeq: Int64?)
     /// The run changed state (or was removed: `state` nil).
     case state(runID: Int64, state: RunState?)
 

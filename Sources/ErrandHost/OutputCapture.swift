@@ -9,9 +9,8 @@ import Synchronization
 /// loop does the I/O, so chunks reach the store in order. When the writer falls behind by
 /// `highWater` bytes, readers wait, the pipe fills and the process slows: memory stays bounded.
 ///
-/// A fan-out child's capture also hands each chunk it stored to its parent's capture (`merged`),
-/// which stores it again, labelled with the child's host: the parent's output is all of its
-/// children's, read and received like any run's.
+/// A fan-out child's chunks are its parent's output too (the store numbers them in the parent as it
+/// stores them, once): its capture tells the parent's readers as well as its own.
 final class OutputCapture: Sendable {
     struct Tuning: Sendable {
         /// How often buffered output is written even when little has arrived.
@@ -36,8 +35,8 @@ final class OutputCapture: Sendable {
     }
 
     let runID: Int64
-    /// The fan-out parent's capture and this child's host.
-    private let merged: (capture: OutputCapture, host: String)?
+    /// The fan-out parent whose output this child's is part of.
+    private let fanOutParent: Int64?
     private let store: any Store
     private let hub: EventHub
     private let tuning: Tuning
@@ -52,11 +51,11 @@ final class OutputCapture: Sendable {
     init(
         runID: Int64, lastSeq: Int64, store: any Store, hub: EventHub, tuning: Tuning = Tuning(),
         now: @escaping @Sendable () -> Date, logger: Logger, problems: RunProblems? = nil,
-        merged: (OutputCapture, String)? = nil
+        fanOutParent: Int64? = nil
     ) {
         self.problems = problems
         self.runID = runID
-        self.merged = merged
+        self.fanOutParent = fanOutParent
         self.store = store
         self.hub = hub
         self.tuning = tuning
@@ -73,17 +72,6 @@ final class OutputCapture: Sendable {
         let buffered = state.withLock { state in
             state.assembler.append(bytes, stream: channel, at: time)
             state.lastActivity = time
-            return state.assembler.sealedBytes
-        }
-        wake.yield()
-        if buffered >= tuning.highWater { await waitForRoom() }
-    }
-
-    /// Takes a child's stored chunks, as they are, labelled with the child's host; waits only when
-    /// the writer is far behind.
-    func append(whole chunks: [OutputChunk], host: String) async {
-        let buffered = state.withLock { state in
-            for chunk in chunks { state.assembler.append(whole: chunk, host: host) }
             return state.assembler.sealedBytes
         }
         wake.yield()
@@ -132,7 +120,7 @@ final class OutputCapture: Sendable {
     }
 
     /// Waits one flush interval for more output to batch, cut short when the run ends (so a short
-    /// run's end is not held up by the interval; a fan-out's output passes two captures).
+    /// run's end is not held up by the interval).
     private func gather() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: self.tuning.flushInterval) }
@@ -169,7 +157,7 @@ final class OutputCapture: Sendable {
         if let last = chunks.last {
             await write(chunks)
             hub.publish(.output(runID: runID, lastSeq: last.seq))
-            if let merged { await merged.capture.append(whole: chunks, host: merged.host) }
+            if let fanOutParent { hub.publish(.output(runID: fanOutParent, lastSeq: nil)) }
         }
         let waiters = state.withLock { state in
             defer { state.roomWaiters.removeAll() }

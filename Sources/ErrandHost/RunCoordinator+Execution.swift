@@ -158,7 +158,7 @@ extension RunCoordinator {
         let remote = remoteChildren[id]
         let capture = OutputCapture(
             runID: id, lastSeq: run.outputSeq, store: store, hub: hub, now: now, logger: logger, problems: reader.problems,
-            merged: remote.flatMap { child in fanOuts[child.parent].map { ($0.capture, child.host.name) } })
+            fanOutParent: remote?.parent)
         async let written: Void = capture.run()
         let ending = await launchAndWait(run, environment: env, remote: remote, capture: capture)
         if let note = tracked[id]?.lifecycle.endNote(for: ending) { await capture.note("errand: \(note)") }
@@ -276,7 +276,10 @@ extension RunCoordinator {
             let spec = LaunchSpec(
                 executablePath: run.argv[0], arguments: Array(run.argv.dropFirst()), argv0: run.argv[0], environment: told,
                 workingDirectory: nil)
-            return (try remoteLaunchers.launcher(for: remote.host, keepRemote: remote.keepRemote), spec)
+            let watch = ConnectionWatch(clock: clock, timeout: remote.disconnectedTimeout) { connected in
+                await self.connectionChanged(run.id, connected: connected)
+            }
+            return (try remoteLaunchers.launcher(for: remote.host, keepRemote: remote.keepRemote, watch: watch), spec)
         }
         guard let path = ExecutableLookup.resolve(run.argv[0], path: environment["PATH"], workingDirectory: run.workingDirectory)
         else { throw .badRequest("command not found: '\(run.argv[0])'") }
@@ -320,6 +323,7 @@ extension RunCoordinator {
     /// crash, or `Stopping` when a stop came while it was being launched).
     private func launched(_ id: Int64, _ work: any LaunchedWork) async {
         tracked[id]?.work = work
+        childLaunched(id)
         do { try await handle(id, .launched(at: now())) } catch {
             logger.error("could not record the start of run \(id): \(error)")
         }

@@ -3,7 +3,8 @@ import ErrandStore
 import Foundation
 import Logging
 
-/// A fan-out parent being supervised: its children's last known states and its merged output.
+/// A fan-out parent being supervised: its children's last known states. (Its output is its children's,
+/// which the store reads as the parent's: nothing is written for the parent itself.)
 struct FanOut {
     var children: [Int64: RunState]
     /// Each child's host label.
@@ -12,7 +13,6 @@ struct FanOut {
     var creating = true
     /// Why the fan-out could not be created in full (the parent then ends `Failed`).
     var failure: String?
-    let capture: OutputCapture
     /// One element per child that ended.
     let childEnds: AsyncStream<Void>
     let noteChildEnd: AsyncStream<Void>.Continuation
@@ -23,6 +23,8 @@ struct RemoteChild {
     let host: FanOutHost
     let parent: Int64
     let keepRemote: Bool
+    /// How long the child stays `Disconnected` when its daemon host stops answering, before it fails.
+    var disconnectedTimeout: Duration = .seconds(InvokeRequest.defaultDisconnectedTimeout)
 }
 
 extension RunCoordinator {
@@ -55,9 +57,7 @@ extension RunCoordinator {
         throttle.setLimit(request.throttleLimit ?? InvokeRequest.defaultThrottleLimit, for: group)
         let (childEnds, noteChildEnd) = AsyncStream<Void>.makeStream()
         fanOuts[parent.id] = FanOut(
-            children: [:], hosts: [:],
-            capture: OutputCapture(runID: parent.id, lastSeq: 0, store: store, hub: hub, now: now, logger: logger),
-            childEnds: childEnds, noteChildEnd: noteChildEnd)
+            children: [:], hosts: [:], childEnds: childEnds, noteChildEnd: noteChildEnd)
         launchQueue.yield(parent.id)
         defer {
             fanOuts[parent.id]?.creating = false
@@ -79,7 +79,9 @@ extension RunCoordinator {
                         triggerDetail: "fan-out run \(parent.id) on \(host.name)"))
                 fanOuts[parent.id]?.children[child.id] = .notStarted
                 fanOuts[parent.id]?.hosts[child.id] = host.name
-                remoteChildren[child.id] = RemoteChild(host: host, parent: parent.id, keepRemote: request.keepRemote ?? false)
+                remoteChildren[child.id] = RemoteChild(
+                    host: host, parent: parent.id, keepRemote: request.keepRemote ?? false,
+                    disconnectedTimeout: .seconds(request.disconnectedTimeout ?? InvokeRequest.defaultDisconnectedTimeout))
                 tracked[child.id] = TrackedRun(run: child, environment: [:])
                 throttle.enqueue(child.id, group: group)
                 if tracked[parent.id]?.lifecycle.stop != nil {
@@ -100,16 +102,53 @@ extension RunCoordinator {
 
     static func throttleGroup(ofFanOut id: Int64) -> String { "fan-out-\(id)" }
 
-    /// The parent's life: its merged output is written while children run (a stop of the parent stops
-    /// its unfinished children: ``RunLifecycle/Action/terminate(grace:)``); once all have ended, the
-    /// parent's end is recorded.
+    /// The parent's life: it waits while its children run (a stop of the parent stops its unfinished
+    /// children: ``RunLifecycle/Action/terminate(grace:)``); once all have ended (each with its output
+    /// stored), the parent's end is recorded.
     func superviseFanOut(_ id: Int64) async {
         guard let fanOut = fanOuts[id] else { return finishBookkeeping(id) }
-        async let written: Void = fanOut.capture.run()
-        for await _ in fanOut.childEnds where childrenFinished(id) { break }
-        fanOut.capture.finish()
-        await written
+        for await _ in fanOut.childEnds {
+            if childrenFinished(id) { break }
+            await followChildren(of: id)  // a child that ended may leave only disconnected ones
+        }
         await recordFanOutEnd(id)
+    }
+
+    /// A child's host stopped answering, or answers again: the child is `Disconnected` or `Running` again, and
+    /// its parent follows its children by ``FanOutState/connection(children:)``.
+    func connectionChanged(_ id: Int64, connected: Bool) async {
+        do { try await handle(id, connected ? .reconnected : .disconnected) } catch {
+            logger.error("could not record that run \(id) is \(connected ? "connected again" : "disconnected"): \(error)")
+        }
+        if connected {
+            logger.info("run \(id): its host answers again")
+        } else {
+            logger.warning("run \(id): its host does not answer; the run is Disconnected until it does")
+        }
+        guard let child = remoteChildren[id], fanOuts[child.parent] != nil, let state = tracked[id]?.lifecycle.recordedState
+        else { return }
+        fanOuts[child.parent]?.children[id] = state
+        await followChildren(of: child.parent)
+    }
+
+    /// A child's process (its connection to its host) exists: it counts as running for its parent.
+    func childLaunched(_ id: Int64) {
+        guard let child = remoteChildren[id], fanOuts[child.parent]?.children[id] == .notStarted else { return }
+        fanOuts[child.parent]?.children[id] = .running
+    }
+
+    /// The parent `Disconnected` while every unfinished child is, `Running` again once one is not (a stopping
+    /// parent stays `Stopping`: its lifecycle ignores both).
+    func followChildren(of id: Int64) async {
+        guard let children = fanOuts[id]?.children.values, let lifecycle = tracked[id]?.lifecycle else { return }
+        let wanted = FanOutState.connection(children: Array(children))
+        let event: RunLifecycle.Event
+        switch (lifecycle.phase, wanted) {
+        case (.running, .disconnected): event = .disconnected
+        case (.disconnected, .running): event = .reconnected
+        default: return
+        }
+        do { try await handle(id, event) } catch { logger.error("could not record the state of fan-out run \(id): \(error)") }
     }
 
     /// A child ended: its parent hears of it (runs that are no fan-out's child are ignored).

@@ -57,8 +57,9 @@ public struct RunReader: Sendable {
     }
 
     /// PowerShell's Receive-Job: output this reader has not received yet. Consuming moves the
-    /// reader's cursor (the chunks stay stored); `keep` reads from the cursor without moving it.
-    /// With `wait`, an empty read of an unfinished run waits for output or the run's end.
+    /// reader's cursor (the chunks stay stored); `keep` reads what it would get without moving it.
+    /// With `wait`, an empty read of an unfinished run waits for output or the run's end. A fan-out
+    /// parent's output is its children's: receiving it moves the reader's cursors on the children.
     public func receive(
         id: Int64, reader: String, keep: Bool, limit: Int, wait: Duration = .zero
     ) async throws -> OutputPage {
@@ -67,27 +68,35 @@ public struct RunReader: Sendable {
         let read: @Sendable () async throws -> OutputPage = {
             // The state is read first: a run seen finished has all its output stored already.
             var run = try await self.existingRun(id, reader: reader)
-            let chunks: [OutputChunk]
-            let cursor: Int64
-            if keep {
-                let position = try await self.store.cursor(runID: id, reader: reader)
-                chunks = try await self.store.output(runID: id, after: position, limit: limit)
-                cursor = position
-            } else {
-                guard let received = try await self.store.receive(runID: id, reader: reader, limit: limit) else {
-                    throw ErrandError.noSuchRun(id)
-                }
-                chunks = received
-                if let last = chunks.last {
-                    cursor = last.seq
-                } else {
-                    cursor = try await self.store.cursor(runID: id, reader: reader)
-                }
-            }
+            let taken =
+                keep
+                ? try await self.store.peek(runID: id, reader: reader, limit: limit)
+                : try await self.store.receive(runID: id, reader: reader, limit: limit)
+            guard let chunks = taken else { throw ErrandError.noSuchRun(id) }
             run.outputSeq = max(run.outputSeq, chunks.last?.seq ?? 0)
-            run.hasMoreData = Receiving.hasMoreData(state: run.state, lastSeq: run.outputSeq, cursor: cursor)
-            // `next` continues after this page: past its last chunk, else from the reader's cursor.
-            return OutputPage(chunks: chunks, next: chunks.last?.seq ?? cursor, run: run)
+            if run.state.isFinished {
+                // Nothing is added to a finished run: what is left is what this read did not take.
+                if keep {
+                    run.hasMoreData = !chunks.isEmpty
+                } else if chunks.count < limit {
+                    run.hasMoreData = false
+                } else {
+                    run.hasMoreData = try await self.store.run(id: id, reader: reader)?.hasMoreData ?? false
+                }
+            } else {
+                run.hasMoreData = true
+            }
+            // `next` continues after this page: past its last chunk, else from the reader's cursor (a parent's
+            // readers have cursors on its children only: its last number then, everything so far received).
+            let next: Int64
+            if let last = chunks.last {
+                next = last.seq
+            } else if run.isFanOutParent {
+                next = run.outputSeq
+            } else {
+                next = try await self.store.cursor(runID: id, reader: reader)
+            }
+            return OutputPage(chunks: chunks, next: next, run: run)
         }
         let page = try await hub.waitFor(runs: [id], timeout: wait) { () async throws -> OutputPage? in
             let page = try await read()

@@ -5,13 +5,17 @@ import Foundation
 /// Runs a fan-out child on another Errand daemon through its API: starts the run there, copies
 /// its output back as it comes (long polls), and removes it there once everything is copied,
 /// unless the output is to stay there (`--keep-remote`, then only its state is followed).
+///
+/// A host that stops answering while its run goes on leaves the child `Disconnected` (``ConnectionWatch``):
+/// the polls go on, 1 to 10 s apart on the watch's clock, and the first that is answered reconnects the child;
+/// output is copied on from where it stopped (by the remote run's numbers), so nothing is lost or copied twice.
+/// A host silent for the disconnected timeout fails the child; so does one that never answered the start.
 struct DaemonLauncher: ProcessLauncher {
     let host: FanOutHost
     let url: String
     let keepRemote: Bool
     let connect: RemoteDaemonConnector
-    /// A failed poll is tried again this many times before the child is given up as unreachable.
-    static let pollRetries = 5
+    var watch = ConnectionWatch()
 
     func run(
         _ spec: LaunchSpec,
@@ -27,13 +31,14 @@ struct DaemonLauncher: ProcessLauncher {
             let place = host.name == url ? url : "\(host.name) (\(url))"
             throw LaunchError("could not start the command on \(place): \(Self.message(error))")
         }
-        await started(RemoteRun(client: client, id: remote.id))
+        let giveUp = GiveUp()
+        await started(RemoteRun(client: client, id: remote.id, giveUp: giveUp))
         if keepRemote {
             await output(
                 .error,
                 Array("errand: output kept on \(host.name) as run \(remote.id) (errand --host \(host.name) receive \(remote.id))\n".utf8))
         }
-        let ended = try await follow(remote.id, client: client, output: output)
+        let ended = try await follow(remote.id, client: client, giveUp: giveUp, output: output)
         if !keepRemote {
             // Everything is copied here: the host keeps nothing (as Invoke-Command returns results to the caller).
             _ = try? await client.remove(id: remote.id, force: false)
@@ -43,10 +48,12 @@ struct DaemonLauncher: ProcessLauncher {
 
     /// Copies output (or, keeping it remote, waits) until the remote run has finished.
     private func follow(
-        _ id: Int64, client: any RemoteDaemon, output: @Sendable (OutputChannel, [UInt8]) async -> Void
+        _ id: Int64, client: any RemoteDaemon, giveUp: GiveUp, output: @Sendable (OutputChannel, [UInt8]) async -> Void
     ) async throws(LaunchError) -> Run {
         var after: Int64 = 0
         var failures = 0
+        /// When the host stopped answering (nil while it answers).
+        var lostAt: Date?
         while true {
             do {
                 if keepRemote {
@@ -63,13 +70,30 @@ struct DaemonLauncher: ProcessLauncher {
                     if page.records.isEmpty && page.run.state.isFinished { return page.run }
                 }
                 failures = 0
+                if lostAt != nil {
+                    lostAt = nil
+                    await watch.changed(true)
+                }
             } catch {
                 if Task.isCancelled { throw LaunchError("stopped while following run \(id) on \(host.name)") }
-                failures += 1
-                guard failures <= Self.pollRetries else {
-                    throw LaunchError("lost contact with \(host.name) while following its run \(id): \(Self.message(error))")
+                if giveUp.isSet {
+                    throw LaunchError("\(host.name) did not answer the stop: its run \(id) there may still be going")
                 }
-                try? await Task.sleep(for: .seconds(failures))
+                failures += 1
+                let now = watch.clock.now
+                if lostAt == nil {
+                    lostAt = now
+                    await watch.changed(false)
+                }
+                let silent = now.timeIntervalSince(lostAt ?? now)
+                let limit = watch.timeout.seconds
+                guard silent < limit else {
+                    throw LaunchError(
+                        "lost contact with \(host.name) for \(Self.whole(silent)) s (the disconnected timeout is "
+                            + "\(Self.whole(limit)) s) while following its run \(id), which may still be going there: "
+                            + Self.message(error))
+                }
+                try? await watch.clock.sleep(for: min(ConnectionWatch.pause(after: failures), .seconds(limit - silent)))
             }
         }
     }
@@ -83,6 +107,9 @@ struct DaemonLauncher: ProcessLauncher {
         throw LaunchError("run \(run.id) on \(host.name) ended \(run.state.rawValue)\(why)")
     }
 
+    /// Seconds as a whole number for people (clamped: a clock can jump).
+    static func whole(_ seconds: Double) -> String { String(Int64(min(max(seconds, 0), 1e15).rounded())) }
+
     static func message(_ error: any Error) -> String {
         (error as? ErrandError)?.message ?? "\(error)"
     }
@@ -92,6 +119,8 @@ struct DaemonLauncher: ProcessLauncher {
 struct RemoteRun: LaunchedWork {
     let client: any RemoteDaemon
     let id: Int64
+    /// Told when the stop's grace has run out: a host that does not answer then is given up.
+    var giveUp = GiveUp()
 
     var localGroup: ProcessGroup? { nil }
 
@@ -101,6 +130,7 @@ struct RemoteRun: LaunchedWork {
     }
 
     func forceKill() async {
+        giveUp.set()
         Task { [client, id] in _ = try? await client.stop(id: id, grace: 0) }
     }
 }

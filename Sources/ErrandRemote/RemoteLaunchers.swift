@@ -17,12 +17,15 @@ public struct RemoteLaunchers: Sendable {
         self.daemons = daemons
     }
 
-    /// The launcher of a child on `host`; `keepRemote` leaves a daemon host's output there.
-    public func launcher(for host: FanOutHost, keepRemote: Bool) throws(ErrandError) -> any ProcessLauncher {
+    /// The launcher of a child on `host`; `keepRemote` leaves a daemon host's output there; `watch` says how a
+    /// daemon host that stops answering is waited for (an SSH host's session cannot outlive its connection).
+    public func launcher(
+        for host: FanOutHost, keepRemote: Bool, watch: ConnectionWatch = ConnectionWatch()
+    ) throws(ErrandError) -> any ProcessLauncher {
         switch try host.address() {
         case .daemon(let url):
             guard let daemons else { throw ErrandError.badRequest("this daemon has no API client to reach \(host.name) with") }
-            return DaemonLauncher(host: host, url: url, keepRemote: keepRemote, connect: daemons)
+            return DaemonLauncher(host: host, url: url, keepRemote: keepRemote, connect: daemons, watch: watch)
         case .ssh(let destination): return SSHLauncher(destination: destination, commandLine: ssh, local: local)
         }
     }

@@ -33,7 +33,10 @@ public enum StoreCopy {
         ),
         (
             "output", ["run_id", "seq"],
-            [("run_id", .int64), ("seq", .int64), ("stream", .text), ("time", .date), ("data", .blob), ("host", .text)]
+            [
+                ("run_id", .int64), ("seq", .int64), ("stream", .text), ("time", .date), ("data", .blob), ("fan_out_id", .int64),
+                ("fan_out_seq", .int64),
+            ]
         ),
         ("cursors", ["run_id", "reader"], [("run_id", .int64), ("reader", .text), ("position", .int64)]),
         (

@@ -42,6 +42,12 @@ struct InvokeCommand: AsyncParsableCommand {
     @Flag(help: "Leave each daemon host's output on that host; the parent only follows the children's states.")
     var keepRemote = false
 
+    @Option(
+        help: ArgumentHelp(
+            "How long a child whose daemon host stops answering stays Disconnected (its run going on there) before it fails (default 600).",
+            valueName: "SECONDS"))
+    var disconnectedTimeout: Double?
+
     @Flag(help: "Print the output as it comes and return when every host has finished (exit 1 unless Completed).")
     var wait = false
 
@@ -53,6 +59,9 @@ struct InvokeCommand: AsyncParsableCommand {
             throw ValidationError("say where to run it: --on HOST[,HOST…]")
         }
         if let throttleLimit { try FlagBounds.count(throttleLimit, flag: "--throttle-limit") }
+        if let disconnectedTimeout {
+            try FlagBounds.seconds(disconnectedTimeout, flag: "--disconnected-timeout", max: InputBounds.maxTimeoutSeconds)
+        }
     }
 
     func run() async throws {
@@ -65,7 +74,8 @@ struct InvokeCommand: AsyncParsableCommand {
             try book.fanOutHost(word, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
         }
         let request = InvokeRequest(
-            argv: command, on: targets, name: name, throttleLimit: throttleLimit, keepRemote: keepRemote ? true : nil)
+            argv: command, on: targets, name: name, throttleLimit: throttleLimit, keepRemote: keepRemote ? true : nil,
+            disconnectedTimeout: disconnectedTimeout)
         let connection = try await client.connect()
         if targets.contains(where: { $0.token != nil }) && !Self.isPrivateChannel(connection.baseURL) {
             throw ErrandError.badRequest(

@@ -19,6 +19,20 @@ struct FanOutRuleTests {
         #expect(FanOutState.final(children: children, stopRequested: stopRequested) == expected)
     }
 
+    @Test(
+        "an unfinished parent is Disconnected while every unfinished child is (PowerShell's PSRemotingJob)",
+        arguments: [
+            ([RunState.disconnected], RunState.disconnected),
+            ([.disconnected, .completed, .failed], .disconnected),
+            ([.disconnected, .running], .running),
+            ([.disconnected, .notStarted], .running),  // a child still queued will connect
+            ([.running, .completed], .running),
+            ([], .running),
+        ])
+    func connection(children: [RunState], expected: RunState) {
+        #expect(FanOutState.connection(children: children) == expected)
+    }
+
     @Test("ssh addresses parse, and nothing in them can pass for an option of ssh")
     func sshAddresses() throws {
         let full = try SSHDestination(url: "ssh://deploy@web1.example:2222")
@@ -47,6 +61,10 @@ struct FanOutRuleTests {
             (InvokeRequest(argv: ["x"], on: []), "say where to run it"),
             (InvokeRequest(argv: ["x"], on: hosts + [hosts[0]]), "named twice"),
             (InvokeRequest(argv: ["x"], on: hosts, throttleLimit: 0), "throttleLimit must be a whole number between 1 and 1000000"),
+            (InvokeRequest(argv: ["x"], on: hosts, disconnectedTimeout: -1), "disconnectedTimeout must be a finite number of seconds"),
+            (InvokeRequest(argv: ["x"], on: hosts, disconnectedTimeout: .nan), "between 0 and 31536000 (got nan)"),
+            (InvokeRequest(argv: ["x"], on: hosts, disconnectedTimeout: .infinity), "disconnectedTimeout must be"),
+            (InvokeRequest(argv: ["x"], on: hosts, disconnectedTimeout: 31_536_001), "disconnectedTimeout must be"),
             (InvokeRequest(argv: ["x"], on: hosts, name: "1"), "run name"),
             (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "f", url: "ftp://h")]), "not an http(s):// daemon URL"),
             (InvokeRequest(argv: ["x"], on: [FanOutHost(name: "a,b", url: "http://h")]), "invalid host label"),
@@ -77,18 +95,5 @@ struct FanOutRuleTests {
         var stamped = PlainLog(timestamps: true)
         let line = stamped.render(OutputChunk(seq: 1, time: t, stream: .output, bytes: Array("x\n".utf8), host: "h"))
         #expect(String(decoding: line, as: UTF8.self) == "1970-01-01T00:00:00.000Z [h] x\n")
-    }
-
-    @Test("whole chunks from several children keep their bytes apart and get the parent's numbers")
-    func wholeChunks() {
-        let t = Date(timeIntervalSince1970: 0)
-        var assembler = ChunkAssembler(maxChunkBytes: 1024)
-        assembler.append(whole: OutputChunk(seq: 7, time: t, stream: .output, bytes: Array("a1\n".utf8)), host: "a")
-        assembler.append(whole: OutputChunk(seq: 3, time: t, stream: .output, bytes: Array("b1\n".utf8)), host: "b")
-        assembler.append(whole: OutputChunk(seq: 8, time: t, stream: .error, bytes: []), host: "a")
-        let chunks = assembler.takeAll()
-        #expect(chunks.map(\.seq) == [1, 2])
-        #expect(chunks.map(\.host) == ["a", "b"])
-        #expect(chunks.map { String(decoding: $0.bytes, as: UTF8.self) } == ["a1\n", "b1\n"])
     }
 }

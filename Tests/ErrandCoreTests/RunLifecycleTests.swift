@@ -15,6 +15,7 @@ struct RunLifecycleTests {
         ("launching", [.slotGiven]),
         ("launching, stop waiting", [.slotGiven, .stopAsked(.user, grace: .seconds(5), at: at(0))]),
         ("running", [.slotGiven, .launched(at: at(0))]),
+        ("disconnected", [.slotGiven, .launched(at: at(0)), .disconnected]),
         ("stopping", [.slotGiven, .launched(at: at(0)), .stopAsked(.user, grace: .seconds(10), at: at(1))]),
         (
             "stopping, killed",
@@ -37,6 +38,8 @@ struct RunLifecycleTests {
         ("killed", .ended(.exited(.signaled(9)))),
         ("no status", .ended(.withoutStatus("command not found"))),
         ("fan-out", .ended(.fanOut(.failed, reason: "1 of 2 hosts failed: b"))),
+        ("host lost", .disconnected),
+        ("host back", .reconnected),
     ]
 
     /// (phase, event) → (phase after, recorded state after, actions).
@@ -54,6 +57,8 @@ struct RunLifecycleTests {
         ),
         "queued/no status": (.finished(.failed), [.finish(.failed, reason: "command not found", status: nil)]),
         "queued/fan-out": (.finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]),
+        "queued/host lost": (.queued, []),
+        "queued/host back": (.queued, []),
 
         "launching/slot": (.launching, []),
         "launching/launched": (.running, [.recordStart(.running, at: at(20))]),
@@ -66,6 +71,8 @@ struct RunLifecycleTests {
         ),
         "launching/no status": (.finished(.failed), [.finish(.failed, reason: "command not found", status: nil)]),
         "launching/fan-out": (.finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]),
+        "launching/host lost": (.launching, []),
+        "launching/host back": (.launching, []),
 
         // A stop asked for while launching is carried out at launch, with the shortest grace asked for.
         "launching, stop waiting/slot": (.launching, []),
@@ -89,6 +96,8 @@ struct RunLifecycleTests {
         "launching, stop waiting/fan-out": (
             .finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]
         ),
+        "launching, stop waiting/host lost": (.launching, []),
+        "launching, stop waiting/host back": (.launching, []),
 
         "running/slot": (.running, []),
         "running/launched": (.running, []),
@@ -101,6 +110,23 @@ struct RunLifecycleTests {
         ),
         "running/no status": (.finished(.failed), [.finish(.failed, reason: "command not found", status: nil)]),
         "running/fan-out": (.finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]),
+        "running/host lost": (.disconnected, [.record(.disconnected)]),
+        "running/host back": (.running, []),
+
+        // The host stopped answering; the run goes on there. A stop is asked of the host like a running run's.
+        "disconnected/slot": (.disconnected, []),
+        "disconnected/launched": (.disconnected, []),
+        "disconnected/stop": (.stopping, [.record(.stopping), .terminate(grace: .seconds(3))]),
+        "disconnected/grace": (.disconnected, []),
+        "disconnected/exit 0": (.finished(.completed), [.finish(.completed, reason: nil, status: .exited(0))]),
+        "disconnected/exit 3": (.finished(.failed), [.finish(.failed, reason: "exited with code 3", status: .exited(3))]),
+        "disconnected/killed": (
+            .finished(.failed), [.finish(.failed, reason: "killed by signal 9 (SIGKILL)", status: .signaled(9))]
+        ),
+        "disconnected/no status": (.finished(.failed), [.finish(.failed, reason: "command not found", status: nil)]),
+        "disconnected/fan-out": (.finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]),
+        "disconnected/host lost": (.disconnected, []),
+        "disconnected/host back": (.running, [.record(.running)]),
 
         // Stopped at 1 with a 10 s grace: killed at 11. The first cause (the user's) decides the end.
         "stopping/slot": (.stopping, []),
@@ -114,6 +140,8 @@ struct RunLifecycleTests {
         ),
         "stopping/no status": (.finished(.stopped), [.finish(.stopped, reason: "stopped on request", status: nil)]),
         "stopping/fan-out": (.finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]),
+        "stopping/host lost": (.stopping, []),  // recorded Stopping still: the stop is what matters
+        "stopping/host back": (.stopping, []),
 
         "stopping, killed/slot": (.stopping, []),
         "stopping, killed/launched": (.stopping, []),
@@ -134,6 +162,8 @@ struct RunLifecycleTests {
         "stopping, killed/fan-out": (
             .finished(.failed), [.finish(.failed, reason: "1 of 2 hosts failed: b", status: nil)]
         ),
+        "stopping, killed/host lost": (.stopping, []),
+        "stopping, killed/host back": (.stopping, []),
 
         // A finished state is final: nothing moves it, nothing is recorded.
         "finished/slot": (.finished(.completed), []),
@@ -145,6 +175,8 @@ struct RunLifecycleTests {
         "finished/killed": (.finished(.completed), []),
         "finished/no status": (.finished(.completed), []),
         "finished/fan-out": (.finished(.completed), []),
+        "finished/host lost": (.finished(.completed), []),
+        "finished/host back": (.finished(.completed), []),
     ]
 
     static func reached(_ path: [RunLifecycle.Event]) -> RunLifecycle {
@@ -174,7 +206,7 @@ struct RunLifecycleTests {
     @Test("every recorded state is a state the store knows, and only the machine's phases are recorded")
     func recordedStates() {
         let recorded = Self.phases.map { Self.reached($0.path).recordedState }
-        #expect(recorded == [.notStarted, .notStarted, .notStarted, .running, .stopping, .stopping, .completed])
+        #expect(recorded == [.notStarted, .notStarted, .notStarted, .running, .disconnected, .stopping, .stopping, .completed])
     }
 
     @Test("a second stop with an earlier deadline re-arms the kill; the first cause still decides the end")
@@ -227,6 +259,7 @@ struct RunLifecycleTests {
             (run(.notStarted, type: .remoteJob), "while this fan-out was being created"),
             (run(.running, startedAt: Self.t0), "while the run was Running"),
             (run(.stopping, startedAt: Self.t0), "while the run was Stopping"),
+            (run(.disconnected, type: .remoteJob, parent: 9), "while the run was Disconnected"),
         ] {
             guard case .fail(let reason) = RunLifecycle.recovery(of: stored) else {
                 Issue.record("\(stored.state) was not failed")

@@ -140,7 +140,14 @@ struct FanOutTests {
             try JSONCoding.decoder().decode(OutputLine.self, from: Data($0.utf8))
         }
         #expect(Set(decoded.compactMap(\.host)) == ["a", "b", sshHost])
-        #expect(try await fleet.run(["receive", String(children[0].id)]).stdout.contains(hostname))
+        // Delivered once (PowerShell's rule): receiving the parent consumed its children's output, so a child has
+        // nothing left for that reader, and neither has more data; another reader gets the child's own output.
+        #expect(try await fleet.run(["receive", String(children[0].id)]).stdout.isEmpty)
+        let after = try JSONCoding.decoder().decode(
+            [Run].self, from: Data(try await fleet.run(["get", "--include-children", "--json"]).stdout.utf8))
+        let fanOut = after.filter { $0.id == parent.id || $0.parentId == parent.id }
+        #expect(fanOut.count == 4 && fanOut.allSatisfy { !$0.hasMoreData }, "\(fanOut.map { ($0.id, $0.hasMoreData) })")
+        #expect(try await fleet.run(["receive", String(children[0].id), "--reader", "other"]).stdout.contains(hostname))
 
         // The output came home: the daemons kept nothing (no --keep-remote).
         for daemon in [fleet.a, fleet.b] {

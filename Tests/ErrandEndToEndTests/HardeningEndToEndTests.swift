@@ -54,5 +54,9 @@ struct HardeningEndToEndTests {
         let clamped = try await daemon.run(["stop", "1", "--grace", "1e300"])
         #expect(clamped.status == 2, "\(clamped.status) \(clamped.stderr)")
         #expect(clamped.stderr.contains("--grace"))
+        for bad in ["-1", "nan", "1e300"] {
+            let refused = try await daemon.run(["invoke", "--on", "http://127.0.0.1:1", "--disconnected-timeout", bad, "--", "true"])
+            #expect(refused.status == 2 && refused.stderr.contains("--disconnected-timeout"), "\(bad): \(refused.stderr)")
+        }
     }
 }

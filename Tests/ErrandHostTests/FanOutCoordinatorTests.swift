@@ -4,7 +4,9 @@ import ErrandHost
 import ErrandRemote
 import ErrandRunner
 import ErrandStore
+import ErrandTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -104,6 +106,204 @@ struct FanOutCoordinatorTests {
             let merged = try await fixture.store.output(runID: parent.id, after: 0, limit: 100)
             let text = merged.map { "\($0.host ?? "-")|\($0.stream.rawValue)|" + String(decoding: $0.bytes, as: UTF8.self) }
             #expect(text.sorted() == ["x|error|err\n", "x|output|out \(child.id)\n"])
+        }
+    }
+
+    @Test("output is delivered once: receiving a child leaves the others' for the parent, and then nothing has more data")
+    func receivedOnce() async throws {
+        let fixture = try Self.loopbackFixture()
+        try await fixture.serving { coordinator in
+            let parent = try await coordinator.invoke(
+                InvokeRequest(
+                    argv: ["sh", "-c", "echo one; echo two >&2"], on: ["x", "y"].map { FanOutHost(name: $0, url: "ssh://\($0)") }))
+            let (done, _) = try await coordinator.reader.wait(ids: [parent.id], any: false, timeout: .seconds(20))
+            #expect(done)
+            let children = try await coordinator.reader.runs(RunQuery(parent: parent.id))
+            let reader = coordinator.reader
+            func lines(_ page: OutputPage) -> [String] {
+                page.chunks.flatMap(\.lines).map { "\($0.host ?? "-") \($0.stream.rawValue) \($0.text)" }.sorted()
+            }
+            // Receiving child x first (PowerShell: Receive-Job on a child job)...
+            let x = try await reader.receive(id: children[0].id, reader: "", keep: false, limit: 1000)
+            #expect(lines(x) == ["- error two", "- output one"])
+            #expect(x.run.hasMoreData == false)
+            // ...leaves only y's output for the parent, labelled, and the parent peeked at does not consume it.
+            let kept = try await reader.receive(id: parent.id, reader: "", keep: true, limit: 1000)
+            #expect(lines(kept) == ["y error two", "y output one"] && kept.run.hasMoreData)
+            let rest = try await reader.receive(id: parent.id, reader: "", keep: false, limit: 1000)
+            #expect(lines(rest) == ["y error two", "y output one"])
+            #expect(rest.run.hasMoreData == false)
+            // Receiving the parent consumed y's output: nothing comes again, and nothing has more data.
+            #expect(try await reader.receive(id: children[1].id, reader: "", keep: false, limit: 1000).chunks.isEmpty)
+            #expect(try await reader.receive(id: parent.id, reader: "", keep: false, limit: 1000).chunks.isEmpty)
+            for id in [parent.id] + children.map(\.id) { #expect(try await reader.run(id: id).hasMoreData == false) }
+            // The whole output is still there to read (never consumed), in the parent's numbers.
+            let all = try await reader.output(id: parent.id, after: 0, limit: 1000)
+            #expect(all.chunks.map(\.seq) == Array(1...Int64(all.chunks.count)) && all.chunks.count >= 4)
+            #expect(all.run.outputSeq == Int64(all.chunks.count))
+        }
+    }
+
+    /// Another daemon as a fan-out sees it, that a test takes down and brings back: while down every call
+    /// fails as a refused connection does; its one run keeps its output meanwhile (it goes on there).
+    final class FlakyDaemon: RemoteDaemon {
+        struct State {
+            var up = true
+            var lines: [String] = []
+            var finished = false
+            var stops = 0
+        }
+        let state = Mutex(State())
+        static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+        func set(_ change: (inout State) -> Void) { state.withLock { change(&$0) } }
+
+        private func answer() throws {
+            guard state.withLock({ $0.up }) else { throw ErrandError(.unavailable, "no daemon answers at http://h: connection refused") }
+        }
+
+        private func remote(_ runState: RunState) -> Run {
+            Run(id: 17, name: "fan", state: runState, location: "h", argv: ["work"], createdAt: Self.t0)
+        }
+
+        func start(_ request: RunRequest) async throws -> Run {
+            try answer()
+            return remote(.running)
+        }
+
+        func stop(id: Int64, grace: Double?) async throws -> Run {
+            try answer()
+            set {
+                $0.stops += 1
+                $0.finished = true
+            }
+            return remote(.stopped)
+        }
+
+        func remove(id: Int64, force: Bool) async throws { try answer() }
+
+        func wait(ids: [Int64], any: Bool, timeout: Double) async throws -> WaitBody {
+            try answer()
+            let finished = state.withLock { $0.finished }
+            return WaitBody(done: finished, runs: [remote(finished ? .completed : .running)])
+        }
+
+        func output(id: Int64, after: Int64, wait: Double, limit: Int?) async throws -> OutputPageBody {
+            try answer()
+            let (lines, finished) = state.withLock { ($0.lines, $0.finished) }
+            let records = lines.enumerated().map { index, line in
+                WireChunk(OutputChunk(seq: Int64(index + 1), time: Self.t0, stream: .output, bytes: Array("\(line)\n".utf8)))
+            }.filter { $0.seq > after }
+            // A short long poll (real time: this stands for the network, not for the daemon's clock).
+            if records.isEmpty && !finished { try await Task.sleep(for: .milliseconds(20)) }
+            return OutputPageBody(records: records, next: records.last?.seq ?? after, run: remote(finished ? .completed : .running))
+        }
+    }
+
+    static func flakyFixture(_ daemon: FlakyDaemon, clock: ManualClock) throws -> RunCoordinatorTests.Fixture {
+        try RunCoordinatorTests.Fixture(remoteLaunchers: RemoteLaunchers(daemons: { _, _, _ in daemon }), clock: clock)
+    }
+
+    /// Waits (on events, up to 10 s) until the run is in `state`.
+    static func until(_ state: RunState, _ id: Int64, _ reader: RunReader) async throws -> Run? {
+        try await reader.hub.waitFor(runs: [id], timeout: .seconds(10)) { () async throws -> Run? in
+            let run = try await reader.run(id: id)
+            return run.state == state ? run : nil
+        }
+    }
+
+    /// Moves the clock `step` at a time until the run is in `state` (the launcher sleeps on it between tries),
+    /// giving the run up to 200 ms of real time after each step to get there.
+    static func advance(
+        _ clock: ManualClock, until state: RunState, _ id: Int64, _ reader: RunReader, step: Duration = .seconds(1), limit: Int = 120
+    ) async throws -> Run {
+        for _ in 0..<limit {
+            clock.advance(by: step)
+            let reached = try await reader.hub.waitFor(runs: [id], timeout: .milliseconds(200)) { () async throws -> Run? in
+                let run = try await reader.run(id: id)
+                return run.state == state ? run : nil
+            }
+            if let reached { return reached }
+        }
+        return try await reader.run(id: id)
+    }
+
+    @Test("a daemon host that stops answering leaves child and parent Disconnected; back, output resumes, none lost or repeated")
+    func disconnectedThenBack() async throws {
+        let daemon = FlakyDaemon()
+        let clock = ManualClock()
+        try await Self.flakyFixture(daemon, clock: clock).serving { coordinator in
+            let reader = coordinator.reader
+            daemon.set { $0.lines = ["one"] }
+            let parent = try await coordinator.invoke(InvokeRequest(argv: ["work"], on: [FanOutHost(name: "h", url: "http://h")]))
+            let child = try #require(try await reader.runs(RunQuery(parent: parent.id)).first)
+            _ = try await reader.output(id: child.id, after: 0, limit: 10, wait: .seconds(10))
+            daemon.set { $0.up = false }
+            let lost = try await Self.until(.disconnected, child.id, reader)
+            #expect(lost?.state == .disconnected)
+            #expect(try await Self.until(.disconnected, parent.id, reader)?.state == .disconnected)
+            // The run goes on there and writes more; the host answers again.
+            daemon.set {
+                $0.lines.append("two")
+                $0.up = true
+            }
+            #expect(try await Self.advance(clock, until: .running, child.id, reader).state == .running)
+            #expect(try await Self.until(.running, parent.id, reader)?.state == .running)
+            daemon.set {
+                $0.lines.append("three")
+                $0.finished = true
+            }
+            let (done, runs) = try await reader.wait(ids: [parent.id], any: false, timeout: .seconds(10))
+            #expect(done && runs.first?.state == .completed)
+            let lines = try await reader.output(id: parent.id, after: 0, limit: 100).chunks.flatMap(\.lines).map(\.text)
+            #expect(lines == ["one", "two", "three"])
+        }
+    }
+
+    @Test("a daemon host silent for the disconnected timeout fails its child with the reason, and the parent with it")
+    func disconnectedTooLong() async throws {
+        let daemon = FlakyDaemon()
+        let clock = ManualClock()
+        try await Self.flakyFixture(daemon, clock: clock).serving { coordinator in
+            let reader = coordinator.reader
+            daemon.set { $0.lines = ["one"] }
+            let parent = try await coordinator.invoke(
+                InvokeRequest(argv: ["work"], on: [FanOutHost(name: "h", url: "http://h")], disconnectedTimeout: 60))
+            let child = try #require(try await reader.runs(RunQuery(parent: parent.id)).first)
+            _ = try await reader.output(id: child.id, after: 0, limit: 10, wait: .seconds(10))
+            daemon.set { $0.up = false }
+            #expect(try await Self.until(.disconnected, child.id, reader)?.state == .disconnected)
+            let lostAt = clock.now
+            let failed = try await Self.advance(clock, until: .failed, child.id, reader, step: .seconds(5))
+            #expect(failed.state == .failed)
+            let reason = failed.reason ?? ""
+            #expect(reason.hasPrefix("errand: lost contact with h for ") || reason.hasPrefix("lost contact with h for "), "\(reason)")
+            #expect(reason.contains("(the disconnected timeout is 60 s)") && reason.contains("may still be going there"), "\(reason)")
+            #expect(clock.now.timeIntervalSince(lostAt) >= 60)
+            let (done, runs) = try await reader.wait(ids: [parent.id], any: false, timeout: .seconds(10))
+            #expect(done && runs.first?.state == .failed && runs.first?.reason == "1 of 1 hosts failed: h")
+        }
+    }
+
+    @Test("a Disconnected fan-out can be stopped: a host that has not answered by the kill is given up, Stopped")
+    func stopWhileDisconnected() async throws {
+        let daemon = FlakyDaemon()
+        let clock = ManualClock()
+        try await Self.flakyFixture(daemon, clock: clock).serving { coordinator in
+            let reader = coordinator.reader
+            let parent = try await coordinator.invoke(InvokeRequest(argv: ["work"], on: [FanOutHost(name: "h", url: "http://h")]))
+            let child = try #require(try await reader.runs(RunQuery(parent: parent.id)).first)
+            #expect(try await Self.until(.running, child.id, reader)?.state == .running)
+            daemon.set { $0.up = false }
+            #expect(try await Self.until(.disconnected, parent.id, reader)?.state == .disconnected)
+            // The stop waits for the host on the daemon's clock: the test moves it.
+            async let stop = coordinator.stop(id: parent.id, grace: .seconds(2))
+            let stopped = try await Self.advance(clock, until: .stopped, child.id, reader)
+            #expect(stopped.state == .stopped, "\(stopped.state) \(stopped.reason ?? "")")
+            #expect(stopped.reason == "stopped with its fan-out parent, run \(parent.id)")
+            let (done, runs) = try await reader.wait(ids: [parent.id], any: false, timeout: .seconds(30))
+            #expect(done && runs.first?.state == .stopped)
+            _ = try await stop  // bounded by real time (grace + 5 s), not by this test's clock: its answer may predate the end
         }
     }
 

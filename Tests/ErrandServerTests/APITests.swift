@@ -120,6 +120,15 @@ struct APITests {
             ("/api/v1/runs", .post, #"{"argv": ["true"], "timeout": 1e19}"#, .badRequest, "bad_request"),
             ("/api/v1/runs", .post, #"{"argv": ["true"], "timeout": 31536001}"#, .badRequest, "bad_request"),
             ("/api/v1/runs", .post, #"{"argv": ["true"], "throttleLimit": 1000001}"#, .badRequest, "bad_request"),
+            (
+                "/api/v1/invocations", .post,
+                #"{"argv": ["true"], "on": [{"name": "a", "url": "http://h"}], "disconnectedTimeout": 1e300}"#,
+                .badRequest, "bad_request"
+            ),
+            (
+                "/api/v1/invocations", .post, #"{"argv": ["true"], "on": [{"name": "a", "url": "http://h"}], "disconnectedTimeout": -1}"#,
+                .badRequest, "bad_request"
+            ),
             ("/api/v1/runs", .post, #"{"argv": ["true"], "workingDirectory": "/tm\u0000p"}"#, .badRequest, "bad_request"),
             ("/api/v1/runs/1/stop?grace=1e21", .post, "", .badRequest, "bad_request"),
             ("/api/v1/runs/1/stop?grace=NaN", .post, "", .badRequest, "bad_request"),

@@ -88,6 +88,66 @@ struct SQLiteStoreTests {
         #expect(try await store.job(named: "REPORT")?.packageRoot == "")
     }
 
+    @Test("v10's fan-out copies are migrated away: readers keep their positions, the parent reads its children's output")
+    func migratesFanOutCopies() async throws {
+        let path = try StoreContract.temporaryDatabase()
+        do {
+            let old = try DatabaseQueue(path: path)
+            try SQLiteSchema.migrator.migrate(old, upTo: "v10: job names unique ignoring case; the folders a package was unwrapped from")
+            try await old.write { db in
+                func run(_ type: String, _ instance: String, parent: Int64?) throws -> Int64 {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO runs (name, type, state, argv, environment, throttle_group, instance, trigger, created_at,
+                                parent_id)
+                            VALUES ('fan', ?, 'Completed', '["true"]', '{}', 'g', ?, 'manual', ?, ?)
+                            """, arguments: [type, instance, StoreContract.t0, parent])
+                    return db.lastInsertedRowID
+                }
+                func chunk(_ run: Int64, _ seq: Int64, _ second: Double, _ text: String, host: String? = nil) throws {
+                    try db.execute(
+                        sql: "INSERT INTO output (run_id, seq, stream, time, data, host) VALUES (?, ?, 'output', ?, ?, ?)",
+                        arguments: [run, seq, StoreContract.t0.addingTimeInterval(second), Data(text.utf8), host])
+                }
+                let parent = try run("RemoteJob", "a,b", parent: nil)
+                let a = try run("RemoteJob", "a", parent: parent)
+                let b = try run("RemoteJob", "b", parent: parent)
+                let lone = try run("BackgroundJob", "h", parent: nil)
+                try chunk(a, 1, 1, "a1")
+                try chunk(b, 1, 2, "b1")
+                try chunk(a, 2, 3, "a2")
+                try chunk(lone, 1, 1, "lone")
+                // The parent's copies, as v9 stored them, and a reader who had received the first two.
+                try chunk(parent, 1, 1, "a1", host: "a")
+                try chunk(parent, 2, 2, "b1", host: "b")
+                try chunk(parent, 3, 3, "a2", host: "a")
+                try db.execute(sql: "UPDATE runs SET output_seq = 3 WHERE id = ?", arguments: [parent])
+                try db.execute(sql: "UPDATE runs SET output_seq = 2 WHERE id = ?", arguments: [a])
+                try db.execute(sql: "UPDATE runs SET output_seq = 1 WHERE id IN (?, ?)", arguments: [b, lone])
+                try db.execute(sql: "INSERT INTO cursors (run_id, reader, position) VALUES (?, 'r', 2)", arguments: [parent])
+            }
+            try old.close()
+        }
+        let store = try SQLiteStore(path: path)
+        let runs = try await store.runs(RunQuery())
+        let (parent, a, b, lone) = (runs[0], runs[1], runs[2], runs[3])
+        let view = try await store.output(runID: parent.id, after: 0, limit: 10)
+        #expect(view.map { "\($0.seq) \($0.host ?? "-") " + String(decoding: $0.bytes, as: UTF8.self) } == ["1 a a1", "2 b b1", "3 a a2"])
+        #expect(parent.outputSeq == 3 && parent.hasMoreData)
+        // Reader r had received a1 and b1 from the parent: they are not received again, from it or the children.
+        #expect(try await store.peek(runID: a.id, reader: "r", limit: 10)?.map(\.seq) == [2])
+        #expect(try await store.peek(runID: b.id, reader: "r", limit: 10) == [])
+        #expect(try await store.receive(runID: parent.id, reader: "r", limit: 10)?.map(\.seq) == [3])
+        #expect(try await store.run(id: parent.id, reader: "r")?.hasMoreData == false)
+        // Nothing is kept twice, and other runs are untouched.
+        let copies = try await DatabaseQueue(path: path).read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM output WHERE run_id = ?", arguments: [parent.id])
+        }
+        #expect(copies == 0)
+        #expect(try await store.output(runID: lone.id, after: 0, limit: 10).map(\.host) == [nil])
+        #expect(try await store.receive(runID: b.id, reader: "", limit: 10)?.map(\.seq) == [1])
+    }
+
     @Test("as a Service it closes the file at graceful shutdown; later uses are 'unavailable'")
     func closesAtShutdown() async throws {
         let store = try SQLiteStore(path: try StoreContract.temporaryDatabase())

@@ -30,7 +30,7 @@ enum StoreContract {
                 }
             ])
 
-    static let checks: [Check] = runChecks + nameChecks + outputChecks + jobChecks + accessChecks
+    static let checks: [Check] = runChecks + nameChecks + outputChecks + fanOutChecks + jobChecks + accessChecks
 
     static let t0 = Date(timeIntervalSince1970: 1_700_000_000.250)
 

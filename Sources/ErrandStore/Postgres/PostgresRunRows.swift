@@ -10,10 +10,20 @@ enum PostgresRunRows {
     static let readerCursorSQL =
         "COALESCE((SELECT position FROM cursors WHERE cursors.run_id = runs.id AND cursors.reader = $1), 0)"
 
+    /// Whether the reader (`$1`) has output of the run to receive: past its cursor, or, for a fan-out parent
+    /// (``Run/isFanOutParent(type:parentId:)``), past its cursor on any child (found along `runs_by_parent`).
+    static let pendingOutputSQL = """
+        (CASE WHEN runs.type = '\(Run.fanOutType.rawValue)' AND runs.parent_id IS NULL
+            THEN EXISTS (SELECT 1 FROM runs AS child WHERE child.parent_id = runs.id AND child.type = runs.type
+                AND child.output_seq > COALESCE(
+                    (SELECT position FROM cursors WHERE cursors.run_id = child.id AND cursors.reader = $1), 0))
+            ELSE runs.output_seq > \(readerCursorSQL) END)
+        """
+
     static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, run_as, \(readerCursorSQL) AS reader_cursor
+        session_name, not_before, run_as, \(pendingOutputSQL) AS pending_output
         """
 
     static func decode(_ row: PostgresRow) throws -> Run {
@@ -21,11 +31,11 @@ enum PostgresRunRows {
         let id: Int64 = try row.value("id")
         let state = RunState(rawValue: try row.value("state")) ?? .failed
         let outputSeq: Int64 = try row.value("output_seq")
-        let cursor: Int64 = try row.value("reader_cursor")
+        let pending: Bool = try row.value("pending_output")
         return Run(
             id: id, name: try row.value("name"), job: try row.value("job_name"),
             type: RunType(rawValue: try row.value("type")) ?? .backgroundJob, state: state,
-            hasMoreData: Receiving.hasMoreData(state: state, lastSeq: outputSeq, cursor: cursor),
+            hasMoreData: Receiving.hasMoreData(state: state, pendingOutput: pending),
             location: try row.value("instance"),
             argv: try StoreJSON.decode([String].self, try row.value("argv"), what: "argv of run \(id)"),
             workingDirectory: try row.value("working_directory"), throttleGroup: try row.value("throttle_group"),
@@ -38,11 +48,11 @@ enum PostgresRunRows {
             runAs: try row.value("run_as"))
     }
 
-    /// The same columns for a run just inserted: nobody has read it yet, so every reader's cursor is 0.
+    /// The same columns for a run just inserted: it has no output nor children yet, so nothing to receive.
     static let insertedColumns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, run_as, 0::bigint AS reader_cursor
+        session_name, not_before, run_as, false AS pending_output
         """
 
     static func fetch(_ connection: PostgresConnection, id: Int64, reader: String) async throws -> Run? {
@@ -113,8 +123,8 @@ enum PostgresRunRows {
         // Run.isSkipRecord: stopped, never started.
         if query.realOnly { clauses.append("NOT (state = \(try bind(RunState.stopped.rawValue)) AND started_at IS NULL)") }
         if let hasMoreData = query.hasMoreData {
-            let always = RunState.allCases.filter { Receiving.hasMoreData(state: $0, lastSeq: 0, cursor: 0) }.map(\.rawValue)
-            clauses.append("(state = ANY(\(try bind(always))) OR output_seq > \(readerCursorSQL)) = \(try bind(hasMoreData))")
+            let always = RunState.allCases.filter { Receiving.hasMoreData(state: $0, pendingOutput: false) }.map(\.rawValue)
+            clauses.append("(state = ANY(\(try bind(always))) OR \(pendingOutputSQL)) = \(try bind(hasMoreData))")
         }
         if let after = query.after { clauses.append("id > \(try bind(after))") }
         if let before = query.before { clauses.append("id < \(try bind(before))") }

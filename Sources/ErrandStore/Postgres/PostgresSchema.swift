@@ -140,10 +140,52 @@ enum PostgresSchema {
                 "ALTER TABLE jobs ADD COLUMN package_root TEXT NOT NULL DEFAULT ''",
             ]
         ),
+        (
+            4, "a fan-out's output stored once, in its children",
+            // As SQLite's v11 (SQLiteFanOutMigration, where each step is explained): readers' cursors on a parent
+            // carried to its children, the parent's copies deleted, the children's chunks numbered in the parent.
+            [
+                "ALTER TABLE output ADD COLUMN fan_out_id BIGINT",
+                "ALTER TABLE output ADD COLUMN fan_out_seq BIGINT",
+                "CREATE INDEX output_by_fan_out ON output (fan_out_id, fan_out_seq) WHERE fan_out_id IS NOT NULL",
+                """
+                INSERT INTO cursors (run_id, reader, position)
+                SELECT carried.child, carried.reader,
+                    (SELECT seq FROM output WHERE output.run_id = carried.child ORDER BY seq LIMIT 1 OFFSET carried.taken - 1)
+                FROM (
+                    SELECT child.id AS child, cursor.reader AS reader,
+                        (SELECT COUNT(*) FROM output AS copy
+                         WHERE copy.run_id = parent.id AND copy.seq <= cursor.position AND copy.host = child.instance) AS taken
+                    FROM cursors AS cursor
+                    JOIN runs AS parent ON parent.id = cursor.run_id AND parent.type = 'RemoteJob' AND parent.parent_id IS NULL
+                    JOIN runs AS child ON child.parent_id = parent.id AND child.type = 'RemoteJob') AS carried
+                WHERE carried.taken > 0
+                    AND EXISTS (SELECT 1 FROM output WHERE output.run_id = carried.child OFFSET carried.taken - 1)
+                ON CONFLICT (run_id, reader) DO UPDATE SET position = GREATEST(cursors.position, excluded.position)
+                """,
+                "DELETE FROM output WHERE run_id IN (SELECT id FROM runs WHERE type = 'RemoteJob' AND parent_id IS NULL)",
+                "DELETE FROM cursors WHERE run_id IN (SELECT id FROM runs WHERE type = 'RemoteJob' AND parent_id IS NULL)",
+                """
+                UPDATE output SET fan_out_id = numbered.parent, fan_out_seq = numbered.n
+                FROM (
+                    SELECT output.run_id, output.seq, child.parent_id AS parent,
+                        ROW_NUMBER() OVER (PARTITION BY child.parent_id ORDER BY output.time, output.run_id, output.seq) AS n
+                    FROM output JOIN runs AS child ON child.id = output.run_id
+                    WHERE child.type = 'RemoteJob' AND child.parent_id IS NOT NULL) AS numbered
+                WHERE output.run_id = numbered.run_id AND output.seq = numbered.seq
+                """,
+                """
+                UPDATE runs SET output_seq = COALESCE((SELECT MAX(fan_out_seq) FROM output WHERE fan_out_id = runs.id), 0)
+                WHERE type = 'RemoteJob' AND parent_id IS NULL
+                """,
+                "ALTER TABLE output DROP COLUMN host",
+            ]
+        ),
     ]
 
-    /// Applies the migrations this database lacks, each in its own transaction, holding the advisory lock.
-    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+    /// Applies the migrations this database lacks (up to `version`: tests build older schemas), each in its own
+    /// transaction, holding the advisory lock.
+    static func migrate(_ connection: PostgresConnection, logger: Logger, upTo version: Int = .max) async throws {
         try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
         do {
             try await connection.query(
@@ -157,7 +199,7 @@ enum PostgresSchema {
             {
                 applied.insert(version)
             }
-            for migration in migrations where !applied.contains(migration.version) {
+            for migration in migrations where !applied.contains(migration.version) && migration.version <= version {
                 try await connection.withTransaction(logger: logger) { connection in
                     for statement in migration.sql {
                         try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)

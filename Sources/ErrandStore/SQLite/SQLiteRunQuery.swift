@@ -2,7 +2,7 @@ import ErrandCore
 import GRDB
 
 /// A ``RunQuery`` as one SQLite `SELECT`. SQL only filters: what the filters mean comes from ErrandCore
-/// (``NamePattern``, ``Receiving/hasMoreData(state:lastSeq:cursor:)``, ``Run/isFanOutChild(type:parentId:)``),
+/// (``NamePattern``, ``Receiving/hasMoreData(state:pendingOutput:)``, ``Run/isFanOutChild(type:parentId:)``),
 /// handed to the statement as arguments.
 enum SQLiteRunQuery {
     /// The most values one statement binds (SQLite allows 32766): a longer list of ids is not a query we serve.
@@ -51,11 +51,11 @@ enum SQLiteRunQuery {
             arguments += [RunState.stopped.rawValue]
         }
         if let hasMoreData = query.hasMoreData {
-            // The rule is "not finished, or output past the reader's cursor": the states that have more data
-            // whatever the output, or a last sequence number past the cursor.
-            let always = RunState.allCases.filter { Receiving.hasMoreData(state: $0, lastSeq: 0, cursor: 0) }.map(\.rawValue)
+            // The rule is "not finished, or output to receive": the states that have more data whatever the
+            // output, or output the reader has not received (a fan-out parent's: its children's).
+            let always = RunState.allCases.filter { Receiving.hasMoreData(state: $0, pendingOutput: false) }.map(\.rawValue)
             clauses.append(
-                "(state IN (\(placeholders(always.count))) OR output_seq > \(SQLiteRunRows.readerCursorSQL)) = ?")
+                "(state IN (\(placeholders(always.count))) OR \(SQLiteRunRows.pendingOutputSQL)) = ?")
             arguments += StatementArguments(always)
             arguments += [hasMoreData]
         }

@@ -9,10 +9,21 @@ enum SQLiteRunRows {
     static let readerCursorSQL =
         "COALESCE((SELECT position FROM cursors WHERE cursors.run_id = runs.id AND cursors.reader = ?1), 0)"
 
+    /// Whether the reader (`?1`) has output of the run to receive: past its cursor, or, for a fan-out parent
+    /// (``Run/isFanOutParent(type:parentId:)``), past its cursor on any child. A child is found along
+    /// `runs_by_parent`, its cursor along the cursors' key.
+    static let pendingOutputSQL = """
+        (CASE WHEN runs.type = '\(Run.fanOutType.rawValue)' AND runs.parent_id IS NULL
+            THEN EXISTS (SELECT 1 FROM runs AS child WHERE child.parent_id = runs.id AND child.type = runs.type
+                AND child.output_seq > COALESCE(
+                    (SELECT position FROM cursors WHERE cursors.run_id = child.id AND cursors.reader = ?1), 0))
+            ELSE runs.output_seq > \(readerCursorSQL) END)
+        """
+
     static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, run_as, \(readerCursorSQL) AS reader_cursor
+        session_name, not_before, run_as, \(pendingOutputSQL) AS pending_output
         """
 
     static func fetch(_ db: Database, id: Int64, reader: String) throws -> Run? {
@@ -20,16 +31,16 @@ enum SQLiteRunRows {
             .map(decode)
     }
 
-    /// A row as a run; `hasMoreData` is the core's rule (``Receiving/hasMoreData(state:lastSeq:cursor:)``)
-    /// on the row's state, last sequence number and the reader's cursor.
+    /// A row as a run; `hasMoreData` is the core's rule (``Receiving/hasMoreData(state:pendingOutput:)``)
+    /// on the row's state and whether the reader has output to receive.
     static func decode(_ row: Row) throws -> Run {
         let id: Int64 = row["id"]
         let state = RunState(rawValue: row["state"]) ?? .failed
         let outputSeq: Int64 = row["output_seq"]
-        let cursor: Int64 = row["reader_cursor"]
+        let pending: Bool = row["pending_output"]
         return Run(
             id: id, name: row["name"], job: row["job_name"], type: RunType(rawValue: row["type"]) ?? .backgroundJob,
-            state: state, hasMoreData: Receiving.hasMoreData(state: state, lastSeq: outputSeq, cursor: cursor),
+            state: state, hasMoreData: Receiving.hasMoreData(state: state, pendingOutput: pending),
             location: row["instance"], argv: try StoreJSON.decode([String].self, row["argv"], what: "argv of run \(id)"),
             workingDirectory: row["working_directory"], throttleGroup: row["throttle_group"],
             timeout: row["timeout_seconds"], trigger: TriggerKind(rawValue: row["trigger"]) ?? .manual,

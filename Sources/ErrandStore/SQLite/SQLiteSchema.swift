@@ -109,7 +109,7 @@ enum SQLiteSchema {
                     """)
         }
         migrator.registerMigration("v6: hosts of fan-out output") { db in
-            // A fan-out parent stores its children's output merged, each chunk labelled with its host.
+            // A fan-out parent stored its children's output merged, each chunk labelled with its host (until v11).
             try db.execute(sql: "ALTER TABLE output ADD COLUMN host TEXT")
         }
         migrator.registerMigration("v7: not-before times of queued runs") { db in
@@ -141,6 +141,9 @@ enum SQLiteSchema {
                     CREATE UNIQUE INDEX jobs_by_name_ignoring_case ON jobs (name COLLATE NOCASE);
                     ALTER TABLE jobs ADD COLUMN package_root TEXT NOT NULL DEFAULT '';
                     """)
+        }
+        migrator.registerMigration("v11: a fan-out's output stored once, in its children") { db in
+            try SQLiteFanOutMigration.migrate(db)
         }
         return migrator
     }
