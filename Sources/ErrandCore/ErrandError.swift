@@ -10,6 +10,8 @@ public struct ErrandError: Error, Sendable, Equatable, CustomStringConvertible, 
         case unauthorized = "unauthorized"
         /// A valid token whose role is too low for the request (HTTP 403).
         case forbidden = "forbidden"
+        /// A known path asked with a method it does not have (HTTP 405, with `Allow`).
+        case methodNotAllowed = "method_not_allowed"
         case unavailable = "unavailable"
         case unreachable = "unreachable"
         case `internal` = "internal"
@@ -24,6 +26,7 @@ public struct ErrandError: Error, Sendable, Equatable, CustomStringConvertible, 
             case .tooLarge: 413
             case .unauthorized: 401
             case .forbidden: 403
+            case .methodNotAllowed: 405
             case .unavailable, .unreachable: 503
             case .internal: 500
             }

@@ -30,8 +30,8 @@ public struct Daemon {
     public let jobs: JobHost
     /// Signed-in dashboard browsers, shared by the sign-in page that opens sessions and the API that honours them.
     public let sessions: BrowserSessions
-    /// The API's routes and the dashboard's pages.
-    public let router: Router<ErrandRequestContext>
+    /// The API's routes and the dashboard's pages (a method a path does not have: 405 with `Allow`).
+    public let router: MethodCheckingRouter<ErrandRequestContext>
     /// The background services next to the HTTP server, in start order (they stop in reverse).
     public let services: [any Service]
     let gate: ConnectionGate
@@ -85,14 +85,15 @@ public struct Daemon {
         sessions = BrowserSessions(store: store, clock: { clock.now })
         let instance = configuration.host.instanceName
         let sessionService = SessionService(coordinator: coordinator, logger: logger)
-        router = ErrandAPI(
+        let routes = ErrandAPI(
             coordinator: coordinator, jobs: jobs, instance: instance, requireTokens: configuration.requireTokens, sessions: sessions,
             sessionService: sessionService, maxBodyBytes: configuration.connections.maxBodyBytes
         ).router()
         try Dashboard(
             coordinator: coordinator, jobs: jobs, instance: instance, csrfToken: dashboardToken,
             signIn: configuration.requireTokens ? .init(sessions: sessions, secureCookie: secureCookies || tls != nil) : nil
-        ).addRoutes(to: router)
+        ).addRoutes(to: routes)
+        router = MethodCheckingRouter(routes)
         services = [
             coordinator, jobs, SessionSweeper(sessions: sessionService, interval: configuration.host.sessionSweepInterval),
         ]

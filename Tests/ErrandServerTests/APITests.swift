@@ -150,6 +150,40 @@ struct APITests {
         }
     }
 
+    @Test(
+        "a method a known path does not have is 405 with Allow and a JSON error; an unknown path stays 404",
+        arguments: [
+            ("/api/v1/runs", HTTPRequest.Method.trace, "GET, POST"),
+            ("/api/v1/runs/7", .patch, "DELETE, GET"),
+            ("/api/v1/runs/7/stop", .get, "POST"),
+            // The route the router picks: runs/wait (GET only), not runs/{id}.
+            ("/api/v1/runs/wait", .delete, "GET"),
+            ("/healthz", .put, "GET"),
+            ("/api/v1/openapi.yaml", .trace, "GET"),
+            // Kudu's routes and the dashboard's pages too, with the same JSON error.
+            ("/api/triggeredwebjobs/backup", .post, "DELETE, GET, PUT"),
+            ("/runs", .delete, "GET"),
+            ("/api/v1/nothing-here", .trace, nil),
+            ("/api/v1/runs/7/nothing", .get, nil),
+        ] as [(String, HTTPRequest.Method, String?)])
+    func methodNotAllowed(uri: String, method: HTTPRequest.Method, allow: String?) async throws {
+        try await withAPI { client in
+            try await client.execute(uri: uri, method: method) { response in
+                let error = try Self.decode(ErrorBody.self, response).error
+                #expect(response.headers[.contentType] == "application/json")
+                #expect(response.headers[.allow] == allow)
+                if let allow {
+                    #expect(response.status == .methodNotAllowed)
+                    #expect(error.code == .methodNotAllowed)
+                    #expect(error.message.contains("takes \(allow)"))
+                } else {
+                    #expect(response.status == .notFound)
+                    #expect(error.code == .notFound)
+                }
+            }
+        }
+    }
+
     @Test("start, wait, read output, SSE and remove through the API")
     func lifecycle() async throws {
         try await withAPI { client in
