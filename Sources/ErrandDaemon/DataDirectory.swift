@@ -13,8 +13,8 @@ public enum DataDirectory {
     /// not list it, and every file in it is the daemon's own (the database 0600).
     /// `passable` nil (a CLI command working on the store) keeps a data dir that is already 0711 so.
     public static func create(_ path: String, passable: Bool? = nil) throws {
-        var status = stat()
-        let alreadyPassable = stat(path, &status) == 0 && status.st_mode & 0o777 == 0o711
+        let permissions = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        let alreadyPassable = permissions.map { $0 & 0o777 == 0o711 } ?? false
         let mode: mode_t = (passable ?? alreadyPassable) ? 0o711 : 0o700
         try FileManager.default.createDirectory(
             atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
