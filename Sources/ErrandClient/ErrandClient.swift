@@ -196,6 +196,11 @@ public struct ErrandClient: Sendable {
         try await send(.GET, "/api/v1/jobs")
     }
 
+    /// The daemons of the fleet the daemon belongs to (itself alone without one).
+    public func instances() async throws -> [InstanceRecord] {
+        try await send(.GET, "/api/v1/instances")
+    }
+
     public func job(_ name: String) async throws -> JobView {
         try await send(.GET, try Self.jobPath(name))
     }

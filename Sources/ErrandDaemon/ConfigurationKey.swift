@@ -2,7 +2,7 @@
 /// that also set it are derived from that name (`maxBodyBytes`: `--max-body-bytes`, `ERRAND_MAX_BODY_BYTES`).
 public enum ConfigurationKey: String, CaseIterable, Sendable {
     case listen, dataDir, instance, throttleLimit, maxPackageBytes, historySize, continuousLogBytes, requireTokens
-    case tlsCert, tlsKey, insecureHTTP, sessionIdleTimeout, sshConfig, store, runAs, allowRunAs
+    case tlsCert, tlsKey, insecureHTTP, sessionIdleTimeout, sshConfig, store, runAs, allowRunAs, advertise
     case headerTimeout, bodyTimeout, keepAliveTimeout, maxConnections, maxConnectionsPerClient, maxBodyBytes
 
     /// What a value of the key is.
@@ -12,7 +12,7 @@ public enum ConfigurationKey: String, CaseIterable, Sendable {
 
     var kind: Kind {
         switch self {
-        case .listen, .dataDir, .instance, .tlsCert, .tlsKey, .sshConfig, .store, .runAs, .allowRunAs: .text
+        case .listen, .dataDir, .instance, .tlsCert, .tlsKey, .sshConfig, .store, .runAs, .allowRunAs, .advertise: .text
         case .sessionIdleTimeout, .headerTimeout, .bodyTimeout, .keepAliveTimeout: .duration
         case .throttleLimit, .maxPackageBytes, .historySize, .continuousLogBytes, .maxConnections, .maxConnectionsPerClient,
             .maxBodyBytes:

@@ -32,6 +32,8 @@ public struct Daemon {
     public let sessions: BrowserSessions
     /// The API's routes and the dashboard's pages (a method a path does not have: 405 with `Allow`).
     public let router: MethodCheckingRouter<ErrandRequestContext>
+    /// This daemon as an instance of a fleet, when its store is shared (PostgreSQL); nil for a daemon of its own.
+    public let fleet: FleetMember?
     /// The background services next to the HTTP server, in start order (they stop in reverse).
     public let services: [any Service]
     let gate: ConnectionGate
@@ -85,23 +87,34 @@ public struct Daemon {
         sessions = BrowserSessions(store: store, clock: { clock.now })
         let instance = configuration.host.instanceName
         let sessionService = SessionService(coordinator: coordinator, logger: logger)
+        if store.isShared, let fleetStore = store as? any FleetStore {
+            let identity = InstanceRecord(
+                name: instance, node: "\(ProcessInfo.processInfo.hostName):\(configuration.dataDirectory)",
+                address: configuration.advertise ?? "\(tls == nil ? "http" : "https")://\(configuration.listen)",
+                version: ErrandVersion.current, startedAt: clock.now)
+            fleet = FleetMember(store: fleetStore, coordinator: coordinator, jobs: jobs, identity: identity, clock: clock, logger: logger)
+        } else {
+            fleet = nil
+        }
         let routes = ErrandAPI(
             coordinator: coordinator, jobs: jobs, instance: instance, requireTokens: configuration.requireTokens, sessions: sessions,
-            sessionService: sessionService, maxBodyBytes: configuration.connections.maxBodyBytes
+            sessionService: sessionService, maxBodyBytes: configuration.connections.maxBodyBytes, fleet: fleet
         ).router()
         try Dashboard(
             coordinator: coordinator, jobs: jobs, instance: instance, csrfToken: dashboardToken,
             signIn: configuration.requireTokens ? .init(sessions: sessions, secureCookie: secureCookies || tls != nil) : nil
         ).addRoutes(to: routes)
         router = MethodCheckingRouter(routes)
-        services = [
-            coordinator, jobs, SessionSweeper(sessions: sessionService, interval: configuration.host.sessionSweepInterval),
-        ]
+        // The fleet member last: it stops first, so the instance shows `leaving` while its runs are stopped.
+        services =
+            [coordinator, jobs, SessionSweeper(sessions: sessionService, interval: configuration.host.sessionSweepInterval)]
+            + (fleet.map { [$0] } ?? [])
     }
 
-    /// The pre-start steps, in order: ``RunCoordinator/recover()`` (runs the last daemon left behind), then
+    /// The pre-start steps, in order: ``FleetMember/join()`` on a shared store, ``RunCoordinator/recover()`` (runs the last daemon left behind), then
     /// ``JobHost/load()`` (continuous jobs started, schedules planned, missed ticks handled).
     public func prepare() async throws {
+        try await fleet?.join()
         try await coordinator.recover()
         try await jobs.load()
     }

@@ -91,7 +91,18 @@ extension DaemonConfiguration {
         if let (text, name) = try settings.named(.listen, settings.text) {
             (listenHost, listenPort) = try Self.parseListen(text, name: name)
         }
-        if let (text, _) = try settings.named(.instance, settings.text) { host.instanceName = text }
+        if let (text, name) = try settings.named(.instance, settings.text) {
+            guard !text.isEmpty, text.utf8.count <= 100, !text.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "," }) else {
+                throw .badRequest("\(name) wants a name of 1 to 100 characters without spaces or commas, got '\(text)'")
+            }
+            host.instanceName = text
+        }
+        if let (text, name) = try settings.named(.advertise, settings.text) {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
+                throw .badRequest("\(name) wants the URL other instances and users reach this daemon at, like http://10.0.0.5:7420, got '\(text)'")
+            }
+            advertise = text
+        }
         if let (limit, name) = try settings.named(.throttleLimit, settings.count) {
             host.throttleLimit = try InputBounds.count(limit, field: name, min: 1)
         }

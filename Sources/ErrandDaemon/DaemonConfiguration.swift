@@ -36,6 +36,8 @@ public struct DaemonConfiguration: Sendable {
     public var continuousLogBytes: Int64 = 64 << 20
     /// The ssh client configuration for ssh:// fan-out hosts (`sshConfig`); nil: the daemon user's own.
     public var sshConfig: String?
+    /// Where other instances of a fleet and users reach this daemon (`--advertise`); nil: its listen address.
+    public var advertise: String?
     /// Timeouts and connection counts (`headerTimeout`, `bodyTimeout`, `keepAliveTimeout`, `maxConnections`,
     /// `maxConnectionsPerClient`, `maxBodyBytes`; docs/connections.md).
     public var connections = ConnectionLimits()

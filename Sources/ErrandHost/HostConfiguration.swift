@@ -17,6 +17,8 @@ public struct HostConfiguration: Sendable {
     public var sessionSweepInterval: Duration = .seconds(1)
     /// The system users runs are launched as (`--run-as`, `--allow-run-as`).
     public var runAs = RunAsPolicy()
+    /// Heartbeats, leases and polls of a daemon on a shared store.
+    public var fleet = FleetTiming()
 
     public init(
         instanceName: String = ProcessInfo.processInfo.hostName,

@@ -10,6 +10,7 @@ extension JobHost {
     /// `errand job start NAME`: enables the job (kept across restarts) and starts its supervisor (a
     /// continuous job) or its schedule (a scheduled job).
     public func enable(_ name: String) async throws -> JobView {
+        await learn(name)
         var job = try existing(name)
         let name = job.name
         guard job.kind == .continuous || job.kind == .scheduled else {
@@ -30,6 +31,7 @@ extension JobHost {
     /// shutdown file and SIGTERM, then SIGKILL after `stopping_wait_time`; a scheduled job stops firing
     /// (a run going is left to finish).
     public func disable(_ name: String) async throws -> JobView {
+        await learn(name)
         var job = try existing(name)
         let name = job.name
         guard job.kind == .continuous || job.kind == .scheduled else {
@@ -99,6 +101,13 @@ extension JobHost {
         var first = true
         while !supervisorCancelled(name), !shuttingDown, let job = jobs[name], job.kind == .continuous, job.record.enabled {
             setPhase(name, .starting, nextAttempt: nil)
+            guard await mayRun(job) else {
+                // Another instance of the fleet holds the singleton's lease: ask again after a heartbeat.
+                let retry = coordinator.configuration.fleet.heartbeat
+                setPhase(name, .inactive, nextAttempt: now().addingTimeInterval(retry.seconds))
+                guard await backOff(name, retry) else { break }
+                continue
+            }
             let end: RunEnd
             do {
                 guard
@@ -126,6 +135,7 @@ extension JobHost {
             if restart == .never || (restart == .onFailure && end.state == .completed) {
                 logger.info("continuous job '\(name)' exited (\(end.state.rawValue)); restart policy \(restart.rawValue): not restarted")
                 setPhase(name, .stopped, nextAttempt: nil)
+                await releaseLease(of: name)
                 return supervisorEnded(name)
             }
             let uptime = end.endedAt.timeIntervalSince(end.startedAt ?? end.endedAt)
@@ -138,6 +148,7 @@ extension JobHost {
             guard await backOff(name, delay) else { break }
         }
         if supervisors[name] != nil { setPhase(name, .stopped, nextAttempt: nil) }
+        await releaseLease(of: name)
         supervisorEnded(name)
     }
 

@@ -77,6 +77,7 @@ extension JobHost {
     /// Replaces a job's settings (`PUT …/settings`): the stored package deployed again with them, so
     /// they are checked exactly as at deploy time.
     public func replaceSettings(_ name: String, with settings: Data) async throws -> JobView {
+        await learn(name)
         let job = try existing(name)
         return try await deploy(
             DeployRequest(

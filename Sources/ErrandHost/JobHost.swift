@@ -21,6 +21,8 @@ public actor JobHost: Service {
             case pendingRestart = "PendingRestart"
             case stopping = "Stopping"
             case stopped = "Stopped"
+            /// A singleton whose lease another instance of the fleet holds (Kudu's word).
+            case inactive = "InactiveInstance"
         }
 
         var phase = Phase.starting
@@ -61,6 +63,8 @@ public actor JobHost: Service {
     var wakeUp: CheckedContinuation<Void, Never>?
     var sleepGeneration = 0
     var shuttingDown = false
+    /// When each singleton's lease was taken by this instance (a heartbeat older than that cannot say it is lost).
+    var leasesTaken: [String: Date] = [:]
     /// Work started in the background (ticks, catch-up, retries, housekeeping, supervisors): each
     /// becomes a child task of ``run()``, so none outlives the service.
     private let backgroundWork: AsyncStream<@Sendable () async -> Void>
@@ -97,7 +101,8 @@ public actor JobHost: Service {
             jobs[record.name] = DeployedJob(record: record)
         }
         let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
-        for run in unfinished {
+        // On a shared store other instances' runs are theirs: they end there, and this host never hears of it.
+        for run in unfinished where !store.isShared || run.location == coordinator.configuration.instanceName {
             if let job = run.job { activeRuns[job, default: []].append(run.id) }
         }
         packages.collectGarbage(keeping: Set(records.map(\.packageDigest)))
@@ -168,16 +173,19 @@ public actor JobHost: Service {
     // MARK: - Reading
 
     public func list() async throws -> [JobView] {
+        await reconcile()
         let latest = try await store.latestRunOfEachJob()
         return jobs.values.sorted(by: { $0.name < $1.name }).map { view(of: $0, latestRun: latest[$0.name]) }
     }
 
     public func job(named name: String) async throws -> JobView {
-        try await view(of: existing(name))
+        await learn(name)
+        return try await view(of: existing(name))
     }
 
     /// The job's runs, newest first.
     public func history(_ name: String, limit: Int? = nil) async throws -> [Run] {
+        await learn(name)
         let name = try existing(name).name
         return try await store.runs(RunQuery(newest: limit, jobs: [name])).reversed()
     }
@@ -249,6 +257,7 @@ public actor JobHost: Service {
     public func trigger(
         _ name: String, arguments: [String], trigger: TriggerKind = .manual, detail: String? = nil, argumentText: String? = nil
     ) async throws -> Run {
+        await learn(name)
         let job = try existing(name)
         let name = job.name
         guard job.kind != .continuous else {
@@ -302,6 +311,7 @@ public actor JobHost: Service {
         plan.run.parentId = parentId
         plan.run.notBefore = notBefore
         plan.tick = tick
+        if let tick { plan.run.environment["ERRAND_SCHEDULED_FOR"] = tick.formatted(.iso8601) }
         let run: Run?
         do {
             run = try await coordinator.start(plan)
@@ -429,6 +439,7 @@ public actor JobHost: Service {
     /// Deletes a job: its package link, its history and its data folder. A job with a run going is
     /// refused unless `force`, which stops the runs first.
     public func remove(_ name: String, force: Bool) async throws {
+        await learn(name)
         let job = try existing(name)
         let name = job.name
         let busy = activeRuns[name] ?? []

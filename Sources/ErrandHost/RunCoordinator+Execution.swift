@@ -153,6 +153,7 @@ extension RunCoordinator {
         var env = environment
         env["ERRAND_RUN_ID"] = String(id)
         env["ERRAND_JOB_NAME"] = run.job ?? run.name
+        env["ERRAND_INSTANCE"] = configuration.instanceName
         if run.job != nil { env["WEBJOBS_RUN_ID"] = String(id) }
         tracked[id]?.shutdownFile = env["ERRAND_SHUTDOWN_FILE"]
         let remote = remoteChildren[id]

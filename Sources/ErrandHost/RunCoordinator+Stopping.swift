@@ -1,6 +1,7 @@
 import ErrandCore
 import ErrandStore
 import Foundation
+import Logging
 
 extension RunCoordinator {
     /// Stops a run: a queued run becomes `Stopped` at once; a running one gets SIGTERM (its whole
@@ -29,7 +30,24 @@ extension RunCoordinator {
             try await handle(id, .stopAsked(cause, grace: grace, at: now()))
             return true
         }
-        return try await !existingRun(id).state.isFinished
+        let run = try await existingRun(id)
+        guard !run.state.isFinished else { return false }
+        // Another instance of the fleet runs it: the stop is asked through the store, and that instance stops it.
+        if store.isShared, run.location != configuration.instanceName, let fleet = store as? any FleetStore {
+            return try await fleet.requestStop(runID: id, grace: grace.seconds)
+        }
+        return true
+    }
+
+    /// A stop another instance asked through the store for a run of this one (see ``FleetMember``).
+    public func stopAsked(_ request: StopRequest) async {
+        guard tracked[request.runID] != nil else { return }
+        let grace = request.grace.map { Duration.seconds($0) } ?? stopGrace(of: request.runID)
+        do {
+            try await handle(request.runID, .stopAsked(.user, grace: grace, at: now()))
+        } catch {
+            logger.error("could not stop run \(request.runID) as another instance asked: \(error)")
+        }
     }
 
     /// Deletes a finished run and its output (a fan-out parent with its children). An unfinished run

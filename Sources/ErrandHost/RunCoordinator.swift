@@ -54,6 +54,8 @@ public actor RunCoordinator: Service {
     /// Every wait (timeouts, graces, idle limits) and every recorded time comes from here.
     let clock: any HostClock
     let now: @Sendable () -> Date
+    /// When this daemon's host was made (its instance's start time).
+    public nonisolated let startedAt: Date
     let logger: Logger
 
     var throttle: Throttle
@@ -84,6 +86,7 @@ public actor RunCoordinator: Service {
         self.reader = RunReader(store: store, hub: hub)
         self.clock = clock
         self.now = { clock.now }
+        self.startedAt = clock.now
         self.logger = logger
         self.throttle = Throttle(defaultLimit: configuration.throttleLimit)
         (launches, launchQueue) = AsyncStream<Int64>.makeStream()

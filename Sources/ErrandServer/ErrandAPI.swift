@@ -24,11 +24,14 @@ public struct ErrandAPI: Sendable {
     let sessions: BrowserSessions
     /// The largest JSON body a route decodes (larger: 413).
     let maxBodyBytes: Int
+    /// This daemon's fleet, when its store is shared.
+    let fleet: FleetMember?
 
     public init(
         coordinator: RunCoordinator, jobs: JobHost, instance: String, requireTokens: Bool = false, sessions: BrowserSessions? = nil,
-        sessionService: SessionService? = nil, maxBodyBytes: Int = ConnectionLimits().maxBodyBytes
+        sessionService: SessionService? = nil, maxBodyBytes: Int = ConnectionLimits().maxBodyBytes, fleet: FleetMember? = nil
     ) {
+        self.fleet = fleet
         self.coordinator = coordinator
         self.reader = coordinator.reader
         self.sessionService = sessionService ?? SessionService(coordinator: coordinator)
@@ -77,6 +80,7 @@ public struct ErrandAPI: Sendable {
         JobsAPI(jobs: jobs).addRoutes(to: api)
         TokensAPI(authority: tokens).addRoutes(to: api)
         SessionsAPI(sessions: sessionService).addRoutes(to: api)
+        InstancesAPI(fleet: fleet, coordinator: coordinator).addRoutes(to: api)
         KuduAPI(jobs: jobs, reader: reader, instance: instance).addRoutes(to: router)
         return router
     }

@@ -21,7 +21,7 @@ struct Errand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, StartCommand.self, InvokeCommand.self, GetCommand.self, ReceiveCommand.self, WaitCommand.self,
             StopCommand.self, RemoveCommand.self, LogsCommand.self, JobCommand.self, SessionCommand.self, VersionCommand.self,
-            ScheduleCommand.self, TokenCommand.self, HostCommand.self, StoreCommand.self,
+            ScheduleCommand.self, TokenCommand.self, HostCommand.self, StoreCommand.self, InstanceCommand.self,
         ]
     )
 

@@ -43,8 +43,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Runs at once per throttle group (default: $ERRAND_THROTTLE_LIMIT, else 2 × cores).")
     var throttleLimit: Int?
 
-    @Option(help: "This instance's name, shown as the runs' Location (default: the host name).")
+    @Option(help: "This instance's name, shown as the runs' Location; unique in a fleet on a shared store (default: the host name).")
     var instance: String?
+
+    @Option(help: "The URL other instances of a fleet and users reach this daemon at (default: its listen address).")
+    var advertise: String?
 
     @Option(help: "Largest package (zip) a deploy accepts, in bytes (default: 100000000).")
     var maxPackageBytes: Int64?
@@ -107,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         values[.dataDir] = dataDir.flatMap { $0.isEmpty ? nil : $0 }
         values[.throttleLimit] = throttleLimit.map { String($0) }
         values[.instance] = instance
+        values[.advertise] = advertise
         values[.maxPackageBytes] = maxPackageBytes.map { String($0) }
         values[.historySize] = historySize.map { String($0) }
         values[.continuousLogBytes] = continuousLogBytes.map { String($0) }

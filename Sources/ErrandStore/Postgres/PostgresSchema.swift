@@ -181,6 +181,29 @@ enum PostgresSchema {
                 "ALTER TABLE output DROP COLUMN host",
             ]
         ),
+        (
+            5, "a fleet: instances, leases, stops asked through another instance",
+            [
+                """
+                CREATE TABLE instances (
+                    name TEXT PRIMARY KEY,
+                    incarnation TEXT NOT NULL,
+                    node TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    started_at TIMESTAMPTZ NOT NULL,
+                    heartbeat_at TIMESTAMPTZ NOT NULL,
+                    state TEXT NOT NULL
+                )
+                """,
+                "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)",
+                "ALTER TABLE runs ADD COLUMN stop_requested_at TIMESTAMPTZ, ADD COLUMN stop_grace DOUBLE PRECISION",
+                // The instances' polls: their unfinished runs, the stops asked of them, what ended lately.
+                "CREATE INDEX runs_unfinished_by_instance ON runs (instance) WHERE state NOT IN ('Completed', 'Failed', 'Stopped')",
+                "CREATE INDEX runs_stop_requested ON runs (instance) WHERE stop_requested_at IS NOT NULL",
+                "CREATE INDEX runs_by_end ON runs (ended_at)",
+            ]
+        ),
     ]
 
     /// Applies the migrations this database lacks (up to `version`: tests build older schemas), each in its own

@@ -1,0 +1,161 @@
+import ErrandCore
+import ErrandStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// This daemon as one instance of a fleet on a shared store: it registers, heartbeats (renewing its leases and
+/// reconciling its jobs), declares silent instances dead, takes the stops other instances ask of it, and turns
+/// what changes in other instances' runs into local events, so `wait`, `receive --wait`, long polls and SSE here
+/// follow runs that run elsewhere. Nothing depends on another daemon's HTTP: the store is the only channel.
+///
+/// An instance that learns from a heartbeat that it was declared dead (it was paused or cut off for longer than
+/// ``FleetTiming/deadAfter``) has had its runs failed by another instance: it stops (the service throws), and the
+/// daemon exits rather than run on as a ghost.
+public actor FleetMember: Service {
+    let store: any FleetStore
+    let coordinator: RunCoordinator
+    let jobs: JobHost
+    let clock: any HostClock
+    let timing: FleetTiming
+    let logger: Logger
+    /// This instance: its name, incarnation, address and version.
+    public let identity: InstanceRecord
+    /// When the last heartbeat that succeeded began.
+    private var lastBeat: Date
+    /// What other instances' runs looked like at the last look (state and output count).
+    private var seen: [Int64: RunActivity] = [:]
+
+    public init(
+        store: any FleetStore, coordinator: RunCoordinator, jobs: JobHost, identity: InstanceRecord, clock: any HostClock,
+        logger: Logger
+    ) {
+        self.store = store
+        self.coordinator = coordinator
+        self.jobs = jobs
+        self.identity = identity
+        self.clock = clock
+        self.timing = coordinator.configuration.fleet
+        self.logger = logger
+        self.lastBeat = clock.now
+    }
+
+    /// Registers this instance (refused when a live daemon elsewhere has its name). Before recovery and loading.
+    public func join() async throws {
+        try await store.register(identity, deadAfter: timing.deadAfter)
+        lastBeat = clock.now
+        logger.info("instance '\(identity.name)' joined the fleet on the shared store (incarnation \(identity.incarnation.prefix(8)))")
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.beatLoop() }
+                group.addTask { await self.watchLoop() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            Task { await self.leaving() }
+        }
+        // Stopped: the runs were stopped by the coordinator (it stops after this service); the name is free.
+        try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: true)
+    }
+
+    private func leaving() async {
+        try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: false)
+    }
+
+    /// Heartbeat, leases, dead instances, jobs: every ``FleetTiming/heartbeat`` until cancelled.
+    private func beatLoop() async throws {
+        while !Task.isCancelled {
+            try await beat()
+            do { try await clock.sleep(for: timing.heartbeat) } catch { return }
+        }
+    }
+
+    /// One heartbeat and what follows it. Throws when this instance was declared dead.
+    func beat() async throws {
+        let began = clock.now
+        do {
+            guard let held = try await store.heartbeat(name: identity.name, incarnation: identity.incarnation, leaseTime: timing.leaseTime)
+            else {
+                logger.critical(
+                    "instance '\(identity.name)' was declared dead by the fleet (no heartbeat for \(timing.deadAfter)); its runs were failed elsewhere: stopping"
+                )
+                await jobs.leasesHeld([], asOf: clock.now)
+                throw ErrandError(.unavailable, "instance '\(identity.name)' was declared dead by the fleet")
+            }
+            lastBeat = began
+            await jobs.leasesHeld(held, asOf: began)
+        } catch let error as ErrandError where error.code != .unavailable || !error.message.hasPrefix("instance") {
+            // The store did not answer: past fenceAfter without a heartbeat, singletons stop before anyone
+            // could take their leases over.
+            logger.warning("heartbeat failed: \(error.message)")
+            if clock.now.timeIntervalSince(lastBeat) > timing.fenceAfter.seconds {
+                await jobs.leasesHeld([], asOf: clock.now)
+            }
+            return
+        }
+        do {
+            for name in try await store.reapInstances(deadAfter: timing.deadAfter, by: identity.name) {
+                logger.warning("instance '\(name)' stopped heartbeating: declared dead, its unfinished runs failed")
+            }
+        } catch {
+            logger.warning("could not look for dead instances: \(error)")
+        }
+        await jobs.reconcile()
+    }
+
+    /// Stops asked of this instance, and other instances' runs turned into local events, every ``FleetTiming/watch``.
+    private func watchLoop() async {
+        while !Task.isCancelled {
+            await watch()
+            do { try await clock.sleep(for: timing.watch) } catch { return }
+        }
+    }
+
+    func watch() async {
+        do {
+            for request in try await store.takeStopRequests(instance: identity.name) {
+                await coordinator.stopAsked(request)
+            }
+            let now = try await store.activity(excludingInstance: identity.name, window: timing.window)
+            var next: [Int64: RunActivity] = [:]
+            for activity in now {
+                next[activity.id] = activity
+                let before = seen[activity.id]
+                if let before, before.outputSeq == activity.outputSeq, before.state == activity.state { continue }
+                if before?.outputSeq != activity.outputSeq {
+                    coordinator.hub.publish(.output(runID: activity.id, lastSeq: activity.outputSeq))
+                }
+                if before?.state != activity.state { coordinator.hub.publish(.state(runID: activity.id, state: activity.state)) }
+            }
+            for id in seen.keys where next[id] == nil {
+                // Gone from the window: removed, or ended long enough ago; either way waiters look once more.
+                coordinator.hub.publish(.state(runID: id, state: nil))
+            }
+            seen = next
+        } catch {
+            logger.debug("could not watch the fleet's runs: \(error)")
+        }
+    }
+}
+
+extension FleetMember {
+    /// Every instance of the fleet, alive first.
+    public func instances() async throws -> [InstanceRecord] {
+        try await store.instances()
+    }
+}
+
+extension RunCoordinator {
+    /// A daemon of its own as the one instance there is (what `GET /api/v1/instances` shows without a fleet).
+    public func instanceAlone() async throws -> InstanceRecord {
+        let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
+        return InstanceRecord(
+            name: configuration.instanceName, incarnation: "", node: ProcessInfo.processInfo.hostName, address: "",
+            version: ErrandVersion.current, startedAt: startedAt, lastHeartbeat: now(), state: .alive,
+            runningRuns: unfinished.filter { !$0.isFanOutChild || $0.location == configuration.instanceName }.count)
+    }
+}

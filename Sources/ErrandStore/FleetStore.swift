@@ -1,0 +1,65 @@
+import ErrandCore
+import Foundation
+
+/// A stop asked through another instance, for the instance that runs the run (see ``FleetStore/requestStop(runID:grace:)``).
+public struct StopRequest: Sendable, Equatable {
+    public var runID: Int64
+    /// Seconds between SIGTERM and SIGKILL the caller asked for; nil: the run's own.
+    public var grace: Double?
+
+    public init(runID: Int64, grace: Double?) {
+        self.runID = runID
+        self.grace = grace
+    }
+}
+
+/// What an instance watching another's run needs to wake its local waiters: the run's state and output count.
+public struct RunActivity: Sendable, Equatable {
+    public var id: Int64
+    public var state: RunState
+    public var outputSeq: Int64
+
+    public init(id: Int64, state: RunState, outputSeq: Int64) {
+        self.id = id
+        self.state = state
+        self.outputSeq = outputSeq
+    }
+}
+
+/// What the fleet's daemons agree on through a shared store (PostgreSQL): who is alive, who holds which lease,
+/// which stops wait for the instance running the run. Keys and conditional updates make it correct; all times are
+/// the database's, so the instances' clocks do not have to agree.
+///
+/// Guarantees (pinned by the store contract on PostgreSQL):
+/// - a name belongs to one live instance: registering a name another node holds, heartbeating within `deadAfter`,
+///   is refused; the same node takes it over at once (a restart after a crash);
+/// - a heartbeat succeeds only for the incarnation that registered and was not declared dead since; an instance
+///   declared dead learns it from its next heartbeat (fencing);
+/// - declaring an instance dead fails its unfinished runs with a reason naming it, and frees its leases, in one
+///   transaction; an instance never declares itself dead, and nobody is declared dead while the database itself
+///   has been up for less than `deadAfter` (its restart stopped every heartbeat);
+/// - a lease has at most one holder: taken when free, expired, or held by an instance not alive; renewed by its
+///   holder's heartbeats; gone with its holder's death or release.
+public protocol FleetStore: Sendable {
+    /// Registers (or re-registers) an instance as alive, clearing the leases and stop requests its name held before.
+    func register(_ instance: InstanceRecord, deadAfter: Duration) async throws
+    /// Renews the instance's heartbeat and its leases (for `leaseTime`). Nil when it was declared dead (fenced):
+    /// it must stop its runs and leave. Otherwise the leases it still holds.
+    func heartbeat(name: String, incarnation: String, leaseTime: Duration) async throws -> Set<String>?
+    /// Every instance known, alive first, then by name.
+    func instances() async throws -> [InstanceRecord]
+    /// Declares dead every other instance whose last heartbeat is older than `deadAfter`; their names.
+    func reapInstances(deadAfter: Duration, by reaper: String) async throws -> [String]
+    /// Marks the instance `leaving` (a graceful stop begins) or, with `finished`, `dead` with its leases released.
+    func leave(name: String, incarnation: String, finished: Bool) async throws
+    /// Takes or renews the lease `lease` for `holder` (for `leaseTime`); whether `holder` holds it now.
+    func acquireLease(_ lease: String, holder: String, leaseTime: Duration) async throws -> Bool
+    /// Gives the lease up when `holder` holds it.
+    func releaseLease(_ lease: String, holder: String) async throws
+    /// Asks the instance running an unfinished run to stop it; false when the run is finished or unknown.
+    func requestStop(runID: Int64, grace: Double?) async throws -> Bool
+    /// The stops asked for `instance`'s runs since it last looked (taken: each is handed out once).
+    func takeStopRequests(instance: String) async throws -> [StopRequest]
+    /// Runs of other instances that are unfinished or ended within `window`, for waking local waiters.
+    func activity(excludingInstance instance: String, window: Duration) async throws -> [RunActivity]
+}
