@@ -54,7 +54,7 @@ struct Errand: AsyncParsableCommand {
     }
 
     /// Verbs whose client options belong to a sub-verb.
-    static let groupVerbs: Set<String> = ["job", "token", "session", "host"]
+    static let groupVerbs: Set<String> = ["job", "token", "session", "host", "instance"]
 
     /// Lets client options come before the verb, as in `errand --host URL get`: they are moved to
     /// just after the verb (after `job VERB` for job verbs), where each verb's parser takes them.

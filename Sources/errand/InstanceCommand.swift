@@ -13,7 +13,7 @@ struct InstanceCommand: AsyncParsableCommand {
             (docs/fleet.md). Any instance answers for any run; each run shows the instance it runs on as its \
             Location. A daemon with its own SQLite store is a fleet of one.
             """,
-        subcommands: [InstanceListCommand.self])
+        subcommands: [InstanceListCommand.self], defaultSubcommand: InstanceListCommand.self)
 }
 
 /// `errand instance list`.
