@@ -99,7 +99,8 @@ extension DaemonConfiguration {
         }
         if let (text, name) = try settings.named(.advertise, settings.text) {
             guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false else {
-                throw .badRequest("\(name) wants the URL other instances and users reach this daemon at, like http://10.0.0.5:7420, got '\(text)'")
+                throw .badRequest(
+                    "\(name) wants the URL other instances and users reach this daemon at, like http://10.0.0.5:7420, got '\(text)'")
             }
             advertise = text
         }

@@ -32,7 +32,11 @@ struct FleetStoreTests {
     @Test("a live name is refused to another node with who holds it; the same node takes it over and fences the old process")
     func names() async throws {
         let (one, two) = try await Self.fleet()
-        defer { Task { await one.close(); await two.close() } }
+        defer {
+            Task {
+                await one.close(); await two.close()
+            }
+        }
         let first = Self.instance("a", node: "n1")
         try await one.register(first, deadAfter: .seconds(60))
         let error = await #expect(throws: ErrandError.self) {
@@ -52,7 +56,11 @@ struct FleetStoreTests {
     @Test("a silent instance is declared dead by another, once: its unfinished runs fail naming it, its leases free, its heartbeat fenced")
     func deadInstances() async throws {
         let (one, two) = try await Self.fleet()
-        defer { Task { await one.close(); await two.close() } }
+        defer {
+            Task {
+                await one.close(); await two.close()
+            }
+        }
         let a = Self.instance("a", node: "n1")
         let b = Self.instance("b", node: "n2")
         try await one.register(a, deadAfter: .seconds(60))
@@ -87,7 +95,11 @@ struct FleetStoreTests {
     @Test("a lease has one holder: renewed by its heartbeats, taken by another only once released, expired or its holder not alive")
     func leases() async throws {
         let (one, two) = try await Self.fleet()
-        defer { Task { await one.close(); await two.close() } }
+        defer {
+            Task {
+                await one.close(); await two.close()
+            }
+        }
         let a = Self.instance("a", node: "n1")
         try await one.register(a, deadAfter: .seconds(60))
         try await two.register(Self.instance("b", node: "n2"), deadAfter: .seconds(60))
@@ -112,7 +124,11 @@ struct FleetStoreTests {
     @Test("a stop asked through another instance reaches the run's instance once; a finished run's stop is refused")
     func stopRequests() async throws {
         let (one, two) = try await Self.fleet()
-        defer { Task { await one.close(); await two.close() } }
+        defer {
+            Task {
+                await one.close(); await two.close()
+            }
+        }
         let run = try await Self.run(on: "a", one)
         #expect(try await two.requestStop(runID: run.id, grace: 2.5))
         #expect(try await two.takeStopRequests(instance: "b") == [])
@@ -128,7 +144,11 @@ struct FleetStoreTests {
     @Test("an instance watches other instances' unfinished and lately ended runs, not its own")
     func activity() async throws {
         let (one, two) = try await Self.fleet()
-        defer { Task { await one.close(); await two.close() } }
+        defer {
+            Task {
+                await one.close(); await two.close()
+            }
+        }
         let mine = try await Self.run(on: "b", two)
         let theirs = try await Self.run(on: "a", one)
         try await one.appendOutput(runID: theirs.id, [StoreContract.chunk(1, "x")])
