@@ -102,7 +102,8 @@ public struct Daemon {
         ).router()
         try Dashboard(
             coordinator: coordinator, jobs: jobs, instance: instance, csrfToken: dashboardToken,
-            signIn: configuration.requireTokens ? .init(sessions: sessions, secureCookie: secureCookies || tls != nil) : nil
+            signIn: configuration.requireTokens ? .init(sessions: sessions, secureCookie: secureCookies || tls != nil) : nil,
+            fleet: fleet
         ).addRoutes(to: routes)
         router = MethodCheckingRouter(routes)
         // The fleet member last: it stops first, so the instance shows `leaving` while its runs are stopped.

@@ -4,7 +4,7 @@ import ErrandCore
 /// sign-out button when the daemon signs browsers in.
 struct Chrome: Sendable {
     enum Section: String, Sendable {
-        case jobs, runs, deploy
+        case jobs, runs, instances, deploy
     }
 
     var title: String
@@ -18,6 +18,7 @@ struct Chrome: Sendable {
     var navJobs: Bool
     var navRuns: Bool
     var navDeploy: Bool
+    var navInstances: Bool
     var signOut = false
 
     init(title: String, section: Section, instance: String, store: String, csrf: String, css: String, js: String) {
@@ -30,6 +31,7 @@ struct Chrome: Sendable {
         navJobs = section == .jobs
         navRuns = section == .runs
         navDeploy = section == .deploy
+        navInstances = section == .instances
     }
 }
 

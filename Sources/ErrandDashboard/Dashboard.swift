@@ -17,6 +17,8 @@ public struct Dashboard: Sendable {
     let csrf: CSRFGuard
     /// Sign-in and sign-out, when the daemon requires tokens.
     let signIn: SignIn?
+    /// This daemon's fleet, when its store is shared (the Instances page lists its instances).
+    let fleet: FleetMember?
     let now: @Sendable () -> Date
 
     /// - Parameters:
@@ -24,8 +26,9 @@ public struct Dashboard: Sendable {
     ///   - signIn: where signed-in browsers' sessions live; nil when the daemon needs no tokens.
     public init(
         coordinator: RunCoordinator, jobs: JobHost, instance: String, csrfToken: String? = nil, signIn: SignIn? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        fleet: FleetMember? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
+        self.fleet = fleet
         self.coordinator = coordinator
         self.jobs = jobs
         self.instance = instance
@@ -49,6 +52,7 @@ public struct Dashboard: Sendable {
         addJobRoutes(to: router)
         router.get("static/:file") { _, context in try self.staticFile(context.parameters.get("file") ?? "") }
         router.get("runs") { request, _ in await self.page { try await self.runsPage(request) } }
+        router.get("instances") { _, _ in await self.page { try await self.instancesPage() } }
         router.get("runs/:id") { request, context in
             await self.page { try await self.runPage(request, id: context.parameters.get("id") ?? "") }
         }
@@ -96,6 +100,13 @@ public struct Dashboard: Sendable {
             chrome: chrome("Runs", .runs), runs: runs, state: state, name: name, parent: parent,
             back: request.uri.path + Self.queryPart(request))
         return html(try assets.render(page, template: "runs"))
+    }
+
+    func instancesPage() async throws -> Response {
+        let instances: [InstanceRecord]
+        if let fleet { instances = try await fleet.instances() } else { instances = [try await coordinator.instanceAlone()] }
+        let page = InstancesPage(chrome: chrome("Instances", .instances), instances: instances, shared: fleet != nil, now: now())
+        return html(try assets.render(page, template: "instances"))
     }
 
     func runPage(_ request: Request, id text: String) async throws -> Response {

@@ -97,6 +97,23 @@ struct PageTests {
         }
     }
 
+    @Test("the Instances page shows a daemon of its own as the one alive instance, with its unfinished runs, and how to make a fleet")
+    func instancesPage() async throws {
+        try await withDashboard { client, coordinator, _ in
+            let run = try await coordinator.start(RunRequest(argv: ["sleep", "30"], environment: ["PATH": "/usr/bin:/bin"]))
+            try await client.execute(uri: "/instances", method: .get) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(page.contains("<strong>dash-test</strong>"), "\(page)")
+                #expect(page.contains(#"<span class="state state-live">alive</span>"#))
+                #expect(page.contains(#"<td data-label="Running runs" class="num">1</td>"#))
+                #expect(page.contains("errand serve --store postgres://"))
+                #expect(page.contains(#"<a href="/instances" aria-current="page">Instances</a>"#))
+            }
+            _ = try await coordinator.stop(id: run.id)
+        }
+    }
+
     @Test("every page sets the CSRF cookie and puts the token in its forms")
     func tokenOnPages() async throws {
         try await withDashboard { client, coordinator, _ in
