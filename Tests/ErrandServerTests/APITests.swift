@@ -94,6 +94,20 @@ struct APITests {
         }
     }
 
+    @Test("a daemon with its own store lists itself as the one alive instance of its fleet")
+    func instancesAlone() async throws {
+        try await withAPI { client in
+            try await client.execute(uri: "/api/v1/instances", method: .get) { response in
+                #expect(response.status == .ok)
+                let instances = try Self.decode([InstanceRecord].self, response)
+                #expect(instances.count == 1)
+                #expect(instances.first?.state == .alive)
+                #expect(instances.first?.version == ErrandVersion.current)
+                #expect(instances.first?.runningRuns == 0)
+            }
+        }
+    }
+
     @Test("the served OpenAPI document is docs/openapi.yaml")
     func servesOpenAPI() async throws {
         let file = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
