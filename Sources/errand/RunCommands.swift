@@ -11,7 +11,7 @@ struct StartCommand: AsyncParsableCommand {
         abstract: "Start a command as a background run and return at once (Start-Job).",
         discussion: """
             The run gets your working directory and environment, as `COMMAND &` would, plus \
-            ERRAND_RUN_ID and ERRAND_JOB_NAME. Arguments are passed as they are, never re-parsed by a shell.
+            ERRAND_RUN_ID, ERRAND_JOB_NAME and ERRAND_INSTANCE. Arguments are passed as they are, never re-parsed by a shell.
             Example: errand start --name backup -- tar czf /tmp/home.tgz /home
             In a session: errand start --session deploys -- ./deploy.sh (see `errand session --help`)
             """)
