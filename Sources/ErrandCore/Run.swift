@@ -41,6 +41,8 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
     /// The system user the run was launched as (`--run-as`, a job's `run_as`); nil: the daemon's own user.
     /// Absent from the JSON when nil.
     public var runAs: String?
+    /// A scheduled tick's due time (the run of that tick); nil for other runs. Absent from the JSON when nil.
+    public var scheduledFor: Date?
 
     public init(
         id: Int64, name: String, job: String? = nil, type: RunType = .backgroundJob, state: RunState = .notStarted,
@@ -49,8 +51,9 @@ public struct Run: Codable, Sendable, Equatable, Identifiable {
         triggerDetail: String? = nil, parentId: Int64? = nil, attempt: Int = 1, pid: Int32? = nil, exitCode: Int32? = nil,
         signal: Int32? = nil,
         reason: String? = nil, createdAt: Date, startedAt: Date? = nil, endedAt: Date? = nil, outputSeq: Int64 = 0,
-        session: String? = nil, notBefore: Date? = nil, runAs: String? = nil
+        session: String? = nil, notBefore: Date? = nil, runAs: String? = nil, scheduledFor: Date? = nil
     ) {
+        self.scheduledFor = scheduledFor
         self.id = id
         self.name = name
         self.job = job

@@ -8,7 +8,7 @@ import Foundation
 ///   `report`, which keeps its first spelling and its `createdAt`; `job(named:)` and `deleteJob` ignore case too;
 /// - a tick (job, due time) is claimed at most once, whoever claims it and however many claim it at the
 ///   same time: the uniqueness of (job, due) decides, not luck; the tick's run is created in the same
-///   transaction, already `Stopped` with its reason when the tick is skipped;
+///   transaction (its ``Run/scheduledFor`` the due time), already `Stopped` with its reason when the tick is skipped;
 /// - pruning keeps each job's latest tick, so a tick before it is never claimed again.
 public protocol JobStore: Sendable {
     /// Inserts or replaces a job (by name, ignoring case), keeping its name's first spelling and its `createdAt`

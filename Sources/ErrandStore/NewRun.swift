@@ -25,6 +25,8 @@ public struct NewRun: Sendable, Equatable {
     public var notBefore: Date?
     /// The system user to launch it as; nil: the daemon's own user.
     public var runAs: String?
+    /// The due time of the scheduled tick this run is (set by ``JobStore/claimTick(job:due:run:skipped:)``).
+    public var scheduledFor: Date?
 
     public init(
         name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,

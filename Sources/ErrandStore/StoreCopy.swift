@@ -28,7 +28,7 @@ public enum StoreCopy {
                 ("instance", .text), ("trigger", .text), ("trigger_detail", .text), ("parent_id", .int64), ("attempt", .int64),
                 ("pid", .int32), ("exit_code", .int32), ("signal", .int32), ("reason", .text), ("created_at", .date),
                 ("started_at", .date), ("ended_at", .date), ("output_seq", .int64), ("session_name", .text), ("not_before", .date),
-                ("run_as", .text),
+                ("run_as", .text), ("scheduled_for", .date),
             ]
         ),
         (

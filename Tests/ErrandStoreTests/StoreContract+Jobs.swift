@@ -135,6 +135,9 @@ extension StoreContract {
         let run = try #require(try await store.claimTick(job: "report", due: due, run: new))
         #expect(run.job == "report")
         #expect(run.trigger == .schedule)
+        #expect(run.scheduledFor == due, "the tick's run carries its due time")
+        #expect(try await store.run(id: run.id)?.scheduledFor == due)
+        #expect(try await store.createRun(newRun()).scheduledFor == nil)
         #expect(try await store.claimTick(job: "report", due: due, run: new) == nil)
         var other = new
         other.job = "other"

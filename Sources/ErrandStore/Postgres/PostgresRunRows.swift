@@ -23,7 +23,7 @@ enum PostgresRunRows {
     static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, run_as, \(pendingOutputSQL) AS pending_output
+        session_name, not_before, run_as, scheduled_for, \(pendingOutputSQL) AS pending_output
         """
 
     static func decode(_ row: PostgresRow) throws -> Run {
@@ -45,14 +45,14 @@ enum PostgresRunRows {
             exitCode: try row.value("exit_code"), signal: try row.value("signal"), reason: try row.value("reason"),
             createdAt: try row.value("created_at"), startedAt: try row.value("started_at"), endedAt: try row.value("ended_at"),
             outputSeq: outputSeq, session: try row.value("session_name"), notBefore: try row.value("not_before"),
-            runAs: try row.value("run_as"))
+            runAs: try row.value("run_as"), scheduledFor: try row.value("scheduled_for"))
     }
 
     /// The same columns for a run just inserted: it has no output nor children yet, so nothing to receive.
     static let insertedColumns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, run_as, false AS pending_output
+        session_name, not_before, run_as, scheduled_for, false AS pending_output
         """
 
     static func fetch(_ connection: PostgresConnection, id: Int64, reader: String) async throws -> Run? {
@@ -80,11 +80,12 @@ enum PostgresRunRows {
             WITH next AS (SELECT nextval(pg_get_serial_sequence('runs', 'id')) AS id)
             INSERT INTO runs (id, name, job_name, type, state, argv, working_directory, environment, throttle_group,
                 timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
-                not_before, reason, ended_at, run_as)
+                not_before, reason, ended_at, run_as, scheduled_for)
             SELECT next.id, COALESCE(\(new.name), 'Job' || next.id), \(new.job), \(new.type.rawValue), \(state.rawValue), \(argv),
                 \(new.workingDirectory), \(environment), \(new.throttleGroup), \(new.timeout), \(new.instance),
                 \(new.trigger.rawValue), \(new.triggerDetail), \(new.parentId), \(Int64(new.attempt)), \(StoreTime.kept(new.createdAt)),
-                \(new.session), \(new.notBefore.map(StoreTime.kept)), \(skipped?.reason), \(skipped.map { StoreTime.kept($0.endedAt) }), \(new.runAs)
+                \(new.session), \(new.notBefore.map(StoreTime.kept)), \(skipped?.reason), \(skipped.map { StoreTime.kept($0.endedAt) }), \(new.runAs),
+                \(new.scheduledFor.map(StoreTime.kept))
             FROM next
             RETURNING \(unescaped: insertedColumns)
             """)

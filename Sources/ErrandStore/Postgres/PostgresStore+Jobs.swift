@@ -55,6 +55,9 @@ extension PostgresStore {
     /// of any number of claimers, whatever instance they run on.
     public func claimTick(job: String, due: Date, run new: NewRun, skipped: SkippedTick?) async throws -> Run? {
         let due = StoreTime.kept(due)
+        var tick = new
+        tick.scheduledFor = due
+        let new = tick
         return try await transaction { connection in
             let claimed = try await connection.query(
                 "INSERT INTO schedule_ticks (job_name, due_at, run_id) VALUES (\(job), \(due), 0) ON CONFLICT DO NOTHING RETURNING 1",

@@ -23,7 +23,7 @@ enum SQLiteRunRows {
     static let columns = """
         id, name, job_name, type, state, argv, working_directory, throttle_group, timeout_seconds, instance, trigger,
         trigger_detail, parent_id, attempt, pid, exit_code, signal, reason, created_at, started_at, ended_at, output_seq,
-        session_name, not_before, run_as, \(pendingOutputSQL) AS pending_output
+        session_name, not_before, run_as, scheduled_for, \(pendingOutputSQL) AS pending_output
         """
 
     static func fetch(_ db: Database, id: Int64, reader: String) throws -> Run? {
@@ -48,7 +48,7 @@ enum SQLiteRunRows {
             parentId: row["parent_id"], attempt: row["attempt"], pid: row["pid"], exitCode: row["exit_code"],
             signal: row["signal"], reason: row["reason"], createdAt: row["created_at"], startedAt: row["started_at"],
             endedAt: row["ended_at"], outputSeq: outputSeq, session: row["session_name"], notBefore: row["not_before"],
-            runAs: row["run_as"])
+            runAs: row["run_as"], scheduledFor: row["scheduled_for"])
     }
 
     /// A new run's JSON columns, encoded before entering the write transaction.
@@ -69,14 +69,15 @@ enum SQLiteRunRows {
             sql: """
                 INSERT INTO runs (name, job_name, type, state, argv, working_directory, environment, throttle_group,
                     timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
-                    not_before, reason, ended_at, run_as)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    not_before, reason, ended_at, run_as, scheduled_for)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
                 new.name ?? "", new.job, new.type.rawValue, state.rawValue, encoded.argv, new.workingDirectory,
                 encoded.environment, new.throttleGroup, new.timeout, new.instance, new.trigger.rawValue, new.triggerDetail,
                 new.parentId, new.attempt, new.createdAt, new.session, new.notBefore, skipped?.reason, skipped?.endedAt, new.runAs,
+                new.scheduledFor,
             ])
         let id = db.lastInsertedRowID
         if new.name == nil {

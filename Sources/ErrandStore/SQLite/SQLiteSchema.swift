@@ -145,6 +145,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v11: a fan-out's output stored once, in its children") { db in
             try SQLiteFanOutMigration.migrate(db)
         }
+        migrator.registerMigration("v12: a scheduled tick's due time on its run") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN scheduled_for DATETIME")
+        }
         return migrator
     }
 }

@@ -71,6 +71,9 @@ extension SQLiteStore {
     // MARK: - Ticks
 
     public func claimTick(job: String, due: Date, run new: NewRun, skipped: SkippedTick?) async throws -> Run? {
+        var tick = new
+        tick.scheduledFor = due
+        let new = tick
         let encoded = try SQLiteRunRows.Encoded(new)
         return try await write { db in
             let claimed = try db.cachedStatement(
