@@ -24,6 +24,16 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     /// Its unfinished runs (filled in by ``FleetStore/instances()``).
     public var runningRuns: Int
 
+    /// What `errand start --instance any` asks for: the first instance of the fleet with a free slot.
+    public static let anyInstance = "any"
+
+    /// Checks an instance name (`--instance`): 1 to 100 characters without spaces or commas.
+    public static func checkName(_ name: String, field: String) throws(ErrandError) {
+        guard !name.isEmpty, name.utf8.count <= 100, !name.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "," }) else {
+            throw .badRequest("\(field) wants a name of 1 to 100 characters without spaces or commas, got '\(name)'")
+        }
+    }
+
     public init(
         name: String, incarnation: String = UUID().uuidString.lowercased(), node: String, address: String, version: String,
         startedAt: Date, lastHeartbeat: Date = Date(timeIntervalSince1970: 0), state: State = .alive, runningRuns: Int = 0

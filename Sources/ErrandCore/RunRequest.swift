@@ -15,12 +15,15 @@ public struct RunRequest: Codable, Sendable, Equatable {
     public var timeout: Double?
     /// The session the run belongs to: it shows in the session's job list and is received with its cursor.
     public var session: String?
+    /// The instance of a fleet to run on (a name, or `any`: the first with a free slot); nil: the one asked.
+    public var instance: String?
 
     public init(
         argv: [String], name: String? = nil, workingDirectory: String? = nil, environment: [String: String]? = nil,
         throttleGroup: String? = nil, throttleLimit: Int? = nil, timeout: Double? = nil,
-        session: String? = nil
+        session: String? = nil, instance: String? = nil
     ) {
+        self.instance = instance
         self.argv = argv
         self.name = name
         self.workingDirectory = workingDirectory
@@ -39,6 +42,7 @@ public struct RunRequest: Codable, Sendable, Equatable {
         if let name { try Names.validate(name, what: "run name") }
         if let throttleGroup { try Names.validate(throttleGroup, what: "throttle group") }
         if let session { try Names.validate(session, what: "session name") }
+        if let instance { try InstanceRecord.checkName(instance, field: "instance") }
         if let throttleLimit { _ = try InputBounds.count(throttleLimit, field: "throttleLimit", min: 1) }
         if let timeout {
             guard timeout > 0 else { throw .badRequest("timeout must be a positive number of seconds, got \(timeout)") }

@@ -92,8 +92,9 @@ extension DaemonConfiguration {
             (listenHost, listenPort) = try Self.parseListen(text, name: name)
         }
         if let (text, name) = try settings.named(.instance, settings.text) {
-            guard !text.isEmpty, text.utf8.count <= 100, !text.contains(where: { $0.isWhitespace || $0.isNewline || $0 == "," }) else {
-                throw .badRequest("\(name) wants a name of 1 to 100 characters without spaces or commas, got '\(text)'")
+            try InstanceRecord.checkName(text, field: name)
+            guard text != InstanceRecord.anyInstance else {
+                throw .badRequest("\(name): '\(text)' is reserved (`errand start --instance any` means any instance); choose another name")
             }
             host.instanceName = text
         }

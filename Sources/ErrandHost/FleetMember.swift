@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// This daemon as one instance of a fleet on a shared store: it registers, heartbeats (renewing its leases and
-/// reconciling its jobs), declares silent instances dead, takes the stops other instances ask of it, and turns
+/// reconciling its jobs), declares silent instances dead, takes the stops other instances ask of it, claims the
+/// runs started for it or for any instance (`errand start --instance`) while it has free slots, and turns
 /// what changes in other instances' runs into local events, so `wait`, `receive --wait`, long polls and SSE here
 /// follow runs that run elsewhere. Nothing depends on another daemon's HTTP: the store is the only channel.
 ///
@@ -119,6 +120,11 @@ public actor FleetMember: Service {
         do {
             for request in try await store.takeStopRequests(instance: identity.name) {
                 await coordinator.stopAsked(request)
+            }
+            let capacity = await coordinator.claimCapacity
+            if capacity > 0 {
+                let claimed = try await store.claimRuns(instance: identity.name, limit: capacity)
+                if !claimed.isEmpty { await coordinator.adopt(claimed) }
             }
             let now = try await store.activity(excludingInstance: identity.name, window: timing.window)
             var next: [Int64: RunActivity] = [:]

@@ -198,6 +198,9 @@ public actor RunCoordinator: Service {
         guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
         let runAs = configuration.runAs.defaultUser
         let environment = try await Self.environment(of: request, runAs: runAs)
+        if let target = request.instance, target != configuration.instanceName {
+            return try await startElsewhere(request, on: target, environment: environment, runAs: runAs, trigger: trigger)
+        }
         try await Self.checkCommand(request, environment: environment)
         if let session = request.session, try await store.session(named: session) == nil {
             throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
@@ -211,6 +214,51 @@ public actor RunCoordinator: Service {
             throttleLimit: request.throttleLimit)
         // Without a tick the run is always created.
         return try await start(plan)!
+    }
+
+    /// A run for another instance of the fleet (`--instance NAME`), or for the first with a free slot (`any`):
+    /// stored `NotStarted` for it to claim; its command is checked there, where it runs.
+    private func startElsewhere(
+        _ request: RunRequest, on target: String, environment: [String: String], runAs: String?, trigger: TriggerKind
+    ) async throws -> Run {
+        guard store.isShared, let fleet = store as? any FleetStore else {
+            throw ErrandError.badRequest(
+                "instance '\(target)': this daemon is not part of a fleet (its store is not shared), so its runs run here; leave out --instance"
+            )
+        }
+        if target != InstanceRecord.anyInstance {
+            let alive = try await fleet.instances().contains { $0.name == target && $0.state == .alive }
+            guard alive else {
+                throw ErrandError.notFound("no live instance named '\(target)' in the fleet (see errand instance list)")
+            }
+        }
+        if let session = request.session, try await store.session(named: session) == nil {
+            throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
+        }
+        var new = NewRun(
+            name: request.name, argv: request.argv, workingDirectory: request.workingDirectory, environment: environment,
+            throttleGroup: request.throttleGroup ?? ThrottleGroup.default, timeout: request.timeout, instance: target,
+            trigger: trigger, createdAt: now(), session: request.session, runAs: runAs)
+        new.awaitingClaim = true
+        let run = try await store.createRun(new)
+        hub.publish(.state(runID: run.id, state: run.state))
+        return run
+    }
+
+    /// Runs this instance claimed from the fleet's queue (see ``FleetMember``): queued here as if started here.
+    public func adopt(_ runs: [Run]) {
+        for run in runs where tracked[run.id] == nil {
+            tracked[run.id] = TrackedRun(run: run)
+            enqueue(run)
+        }
+        dispatch()
+    }
+
+    /// How many runs this instance may claim now: free slots of the default throttle group, none while shutting down.
+    public var claimCapacity: Int {
+        guard acceptingRuns else { return 0 }
+        let group = ThrottleGroup.default
+        return max(0, throttle.limit(of: group) - throttle.runningCount(of: group) - throttle.queuedCount(of: group))
     }
 
     /// What the run is told: the caller's environment, else the daemon's, or, for a run as another user, a

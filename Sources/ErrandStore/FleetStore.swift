@@ -56,8 +56,12 @@ public protocol FleetStore: Sendable {
     func acquireLease(_ lease: String, holder: String, leaseTime: Duration) async throws -> Bool
     /// Gives the lease up when `holder` holds it.
     func releaseLease(_ lease: String, holder: String) async throws
-    /// Asks the instance running an unfinished run to stop it; false when the run is finished or unknown.
+    /// Asks the instance running an unfinished run to stop it; false when the run is finished or unknown. A run no
+    /// instance has claimed yet is recorded `Stopped` at once.
     func requestStop(runID: Int64, grace: Double?) async throws -> Bool
+    /// Claims up to `limit` runs waiting for `instance` (pinned to it, or to `any`), oldest first and each by one
+    /// instance only (`FOR UPDATE SKIP LOCKED`), past their `notBefore`: they become this instance's.
+    func claimRuns(instance: String, limit: Int) async throws -> [Run]
     /// The stops asked for `instance`'s runs since it last looked (taken: each is handed out once).
     func takeStopRequests(instance: String) async throws -> [StopRequest]
     /// Runs of other instances that are unfinished or ended within `window`, for waking local waiters.

@@ -27,6 +27,9 @@ public struct NewRun: Sendable, Equatable {
     public var runAs: String?
     /// The due time of the scheduled tick this run is (set by ``JobStore/claimTick(job:due:run:skipped:)``).
     public var scheduledFor: Date?
+    /// Created for another instance of a fleet to claim (``instance`` is its name, or `any`): see
+    /// ``FleetStore/claimRuns(instance:limit:)``.
+    public var awaitingClaim = false
 
     public init(
         name: String? = nil, type: RunType = .backgroundJob, argv: [String], workingDirectory: String? = nil,

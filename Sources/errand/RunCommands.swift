@@ -40,10 +40,19 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Set the throttle group's limit of runs at once.")
     var throttleLimit: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "On a fleet (docs/fleet.md): run on this instance, or on any with a free slot (the first to claim it).",
+            valueName: "NAME|any"))
+    var instance: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after `--`.", valueName: "COMMAND"))
     var command: [String] = []
 
     func validate() throws {
+        if let instance {
+            do { try InstanceRecord.checkName(instance, field: "--instance") } catch { throw ValidationError(error.message) }
+        }
         if let bad = environment.first(where: { !$0.contains("=") || $0.hasPrefix("=") }) {
             throw ValidationError("--env wants K=V, got '\(bad)'")
         }
@@ -67,7 +76,7 @@ struct StartCommand: AsyncParsableCommand {
             ?? FileManager.default.currentDirectoryPath
         let request = RunRequest(
             argv: command, name: name, workingDirectory: directory, environment: env, throttleGroup: throttleGroup,
-            throttleLimit: throttleLimit, timeout: timeout, session: session.resolved)
+            throttleLimit: throttleLimit, timeout: timeout, session: session.resolved, instance: instance)
         let run = try await client.connect().start(request)
         if client.json { try Terminal.printJSON(run) } else { Terminal.write(Terminal.runTable([run])) }
     }

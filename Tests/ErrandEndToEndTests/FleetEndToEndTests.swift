@@ -36,6 +36,18 @@ struct FleetEndToEndTests {
         #expect(try await a.run(["receive", String(id)]).stdout == "", "the cursor moved once, through b")
         #expect(try await b.get(id).location == "a")
 
+        // Pinned to another instance, or to any: stored for it, claimed and run there.
+        let pinned = try await a.start(["sh", "-c", "echo \"on $ERRAND_INSTANCE\""], options: ["--instance", "b"])
+        #expect(try await a.run(["wait", String(pinned), "--timeout", "30"]).status == 0)
+        #expect(try await a.run(["receive", String(pinned)]).stdout == "on b\n")
+        #expect(try await a.get(pinned).location == "b")
+        let anywhere = try await b.start(["true"], options: ["--instance", "any"])
+        #expect(try await b.run(["wait", String(anywhere), "--timeout", "30"]).status == 0)
+        #expect(["a", "b"].contains(try await b.get(anywhere).location))
+        let nowhere = try await a.run(["start", "--instance", "nope", "--", "true"])
+        #expect(nowhere.status == 1)
+        #expect(nowhere.stderr.contains("no live instance named 'nope'"), "\(nowhere.stderr)")
+
         let long = try await a.start(["sleep", "987654"])
         let stopped = try await b.run(["stop", String(long), "--grace", "2"])
         #expect(stopped.status == 0, "\(stopped.stderr)")

@@ -105,6 +105,22 @@ struct APITests {
                 #expect(instances.first?.version == ErrandVersion.current)
                 #expect(instances.first?.runningRuns == 0)
             }
+            // Runs for another instance need a fleet; a bad name is refused before anything else.
+            for (instance, message) in [("elsewhere", "not part of a fleet"), ("", "1 to 100 characters"), ("a b", "without spaces")] {
+                let body = try Self.json(RunRequest(argv: ["true"], instance: instance))
+                try await client.execute(uri: "/api/v1/runs", method: .post, body: body) { response in
+                    let error = try Self.decode(ErrorBody.self, response).error
+                    #expect(response.status == .badRequest, "\(instance)")
+                    #expect(error.message.contains(message), "\(error.message)")
+                }
+            }
+            // Its own name is this instance: the run runs here.
+            let body = try Self.json(RunRequest(argv: ["true"], instance: "api-test"))
+            try await client.execute(uri: "/api/v1/runs", method: .post, body: body) { response in
+                let run = try Self.decode(Run.self, response)
+                #expect(response.status == .created)
+                #expect(run.location == "api-test")
+            }
         }
     }
 

@@ -141,6 +141,53 @@ struct FleetStoreTests {
         #expect(try await two.requestStop(runID: 999_999, grace: nil) == false)
     }
 
+    @Test(
+        "runs for other instances are claimed once each: pinned ones by their instance only, `any` by whoever comes first, after notBefore")
+    func claims() async throws {
+        let (one, two) = try await Self.fleet()
+        defer {
+            Task {
+                await one.close(); await two.close()
+            }
+        }
+        func waiting(for instance: String, notBefore: Date? = nil) async throws -> Int64 {
+            var new = StoreContract.newRun()
+            new.instance = instance
+            new.awaitingClaim = true
+            new.notBefore = notBefore
+            return try await one.createRun(new).id
+        }
+        var open: [Int64] = []
+        for _ in 0..<40 { open.append(try await waiting(for: InstanceRecord.anyInstance)) }
+        let pinned = try await waiting(for: "b")
+        let later = try await waiting(for: InstanceRecord.anyInstance, notBefore: Date().addingTimeInterval(3600))
+        // A run created the ordinary way is its instance's already: nobody claims it.
+        _ = try await Self.run(on: "a", one)
+
+        @Sendable func claimAll(_ store: PostgresStore, as instance: String) async throws -> [Run] {
+            var claimed: [Run] = []
+            while true {
+                let taken = try await store.claimRuns(instance: instance, limit: 3)
+                if taken.isEmpty { return claimed }
+                claimed += taken
+            }
+        }
+        async let byA = claimAll(one, as: "a")
+        async let byC = claimAll(two, as: "c")
+        let (a, c) = try await (byA, byC)
+        #expect((a + c).map(\.id).sorted() == open, "each open run claimed exactly once")
+        #expect(a.allSatisfy { $0.location == "a" } && c.allSatisfy { $0.location == "c" })
+        #expect(try await one.run(id: open[0])?.location == (a.contains { $0.id == open[0] } ? "a" : "c"))
+        #expect(try await two.claimRuns(instance: "b", limit: 10).map(\.id) == [pinned])
+        #expect(try await two.claimRuns(instance: "b", limit: 10) == [])
+        // Stopped before anyone claimed it: Stopped at once, and never claimed.
+        #expect(try await two.requestStop(runID: later, grace: nil))
+        let stopped = try #require(try await one.run(id: later))
+        #expect(stopped.state == .stopped)
+        #expect(stopped.reason == "stopped on request before an instance took it")
+        #expect(try await one.claimRuns(instance: "a", limit: 10) == [])
+    }
+
     @Test("an instance watches other instances' unfinished and lately ended runs, not its own")
     func activity() async throws {
         let (one, two) = try await Self.fleet()

@@ -80,12 +80,12 @@ enum PostgresRunRows {
             WITH next AS (SELECT nextval(pg_get_serial_sequence('runs', 'id')) AS id)
             INSERT INTO runs (id, name, job_name, type, state, argv, working_directory, environment, throttle_group,
                 timeout_seconds, instance, trigger, trigger_detail, parent_id, attempt, created_at, session_name,
-                not_before, reason, ended_at, run_as, scheduled_for)
+                not_before, reason, ended_at, run_as, scheduled_for, claim_pending)
             SELECT next.id, COALESCE(\(new.name), 'Job' || next.id), \(new.job), \(new.type.rawValue), \(state.rawValue), \(argv),
                 \(new.workingDirectory), \(environment), \(new.throttleGroup), \(new.timeout), \(new.instance),
                 \(new.trigger.rawValue), \(new.triggerDetail), \(new.parentId), \(Int64(new.attempt)), \(StoreTime.kept(new.createdAt)),
                 \(new.session), \(new.notBefore.map(StoreTime.kept)), \(skipped?.reason), \(skipped.map { StoreTime.kept($0.endedAt) }), \(new.runAs),
-                \(new.scheduledFor.map(StoreTime.kept))
+                \(new.scheduledFor.map(StoreTime.kept)), \(new.awaitingClaim)
             FROM next
             RETURNING \(unescaped: insertedColumns)
             """)

@@ -182,7 +182,8 @@ enum PostgresSchema {
             ]
         ),
         (
-            5, "a fleet: instances, leases, stops asked through another instance, a tick's due time on its run",
+            5,
+            "a fleet: instances, leases, stops asked through another instance, a tick's due time on its run, runs for other instances to claim",
             [
                 """
                 CREATE TABLE instances (
@@ -199,8 +200,9 @@ enum PostgresSchema {
                 "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)",
                 """
                 ALTER TABLE runs ADD COLUMN stop_requested_at TIMESTAMPTZ, ADD COLUMN stop_grace DOUBLE PRECISION,
-                    ADD COLUMN scheduled_for TIMESTAMPTZ
+                    ADD COLUMN scheduled_for TIMESTAMPTZ, ADD COLUMN claim_pending BOOLEAN NOT NULL DEFAULT false
                 """,
+                "CREATE INDEX runs_claimable ON runs (instance, id) WHERE claim_pending",
                 // The instances' polls: their unfinished runs, the stops asked of them, what ended lately.
                 "CREATE INDEX runs_unfinished_by_instance ON runs (instance) WHERE state NOT IN ('Completed', 'Failed', 'Stopped')",
                 "CREATE INDEX runs_stop_requested ON runs (instance) WHERE stop_requested_at IS NOT NULL",

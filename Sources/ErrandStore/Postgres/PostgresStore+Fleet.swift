@@ -137,6 +137,13 @@ extension PostgresStore: FleetStore {
     }
 
     public func requestStop(runID: Int64, grace: Double?) async throws -> Bool {
+        let unclaimed = try await query(
+            """
+            UPDATE runs SET state = 'Stopped', reason = 'stopped on request before an instance took it', ended_at = now(),
+                claim_pending = false
+            WHERE id = \(runID) AND claim_pending AND state = 'NotStarted' RETURNING id
+            """)
+        if !unclaimed.isEmpty { return true }
         let rows = try await query(
             PostgresQuery(
                 unsafeSQL: """
@@ -144,6 +151,23 @@ extension PostgresStore: FleetStore {
                     WHERE id = $2 AND state NOT IN (\(Self.finishedList)) RETURNING id
                     """, binds: try Self.bindings(grace, runID)))
         return !rows.isEmpty
+    }
+
+    public func claimRuns(instance: String, limit: Int) async throws -> [Run] {
+        guard limit > 0 else { return [] }
+        let rows = try await query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE runs SET instance = $2, claim_pending = false
+                    WHERE id IN (
+                        SELECT id FROM runs
+                        WHERE claim_pending AND state = 'NotStarted' AND instance IN ($2, $3)
+                            AND (not_before IS NULL OR not_before <= now())
+                        ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+                    RETURNING \(PostgresRunRows.columns)
+                    """,
+                binds: try Self.bindings(Receiving.defaultReader, instance, InstanceRecord.anyInstance, Int64(limit))))
+        return try rows.map(PostgresRunRows.decode).sorted { $0.id < $1.id }
     }
 
     public func takeStopRequests(instance: String) async throws -> [StopRequest] {
