@@ -78,6 +78,21 @@ extension JobHost {
         }
     }
 
+    /// The job's unfinished runs: this instance's and, on a fleet, every instance's, so that a triggered or
+    /// scheduled job's overlap policy (skip, replace) holds across the fleet. When the store cannot be read, this
+    /// instance's alone.
+    func unfinishedRuns(of name: String) async -> [Int64] {
+        let local = activeRuns[name] ?? []
+        guard fleet != nil else { return local }
+        do {
+            let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }, jobs: [name]))
+            return Set(local).union(unfinished.map(\.id)).sorted()
+        } catch {
+            logger.warning("the runs of '\(name)' on other instances could not be read; the overlap policy sees this instance's: \(error)")
+            return local
+        }
+    }
+
     // MARK: - Singletons
 
     static func leaseName(of job: String) -> String { "job:\(job.lowercased())" }

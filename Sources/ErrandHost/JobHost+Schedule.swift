@@ -77,7 +77,7 @@ extension JobHost {
     /// tick as a skipped run with the reason (Kudu drops it silently). Catch-up ticks queue instead.
     func fire(_ name: String, due: Date, catchingUp: Bool = false) async {
         guard let job = jobs[name], job.kind == .scheduled, job.record.enabled else { return }
-        let busy = activeRuns[name] ?? []
+        let busy = await unfinishedRuns(of: name)
         do {
             switch job.settings.overlap {
             case .skip where !catchingUp && (!busy.isEmpty || (starting[name] ?? 0) > 0):
@@ -85,7 +85,7 @@ extension JobHost {
                 await recordSkipped(job, due: due, reason: "skipped: \(which) was still running (overlap: skip)")
                 return
             case .replace:
-                try await stopActive(name, grace: job.settings.stoppingWaitTime(for: job.kind))
+                try await stopActive(name, grace: job.settings.stoppingWaitTime(for: job.kind), everywhere: true)
             default:
                 break
             }

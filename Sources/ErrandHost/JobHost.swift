@@ -265,7 +265,7 @@ public actor JobHost: Service {
                 "'\(name)' is a continuous job: it is started and kept running by the daemon; use `errand job start \(name)`")
         }
         if arguments.contains(where: { $0.contains("\0") }) { throw ErrandError.badRequest("arguments cannot contain NUL bytes") }
-        let busy = activeRuns[name] ?? []
+        let busy = await unfinishedRuns(of: name)
         switch job.settings.overlap {
         case .skip:
             if !busy.isEmpty || (starting[name] ?? 0) > 0 {
@@ -276,7 +276,7 @@ public actor JobHost: Service {
                         + ", or set \"overlap\" to queue, allow or replace in its settings")
             }
         case .replace:
-            try await stopActive(name, grace: job.settings.stoppingWaitTime(for: job.kind))
+            try await stopActive(name, grace: job.settings.stoppingWaitTime(for: job.kind), everywhere: true)
         case .queue, .allow:
             break
         }
@@ -289,9 +289,9 @@ public actor JobHost: Service {
         return run
     }
 
-    /// Stops every unfinished run of a job and waits for them to end.
-    func stopActive(_ name: String, grace: Duration) async throws {
-        for id in activeRuns[name] ?? [] {
+    /// Stops every unfinished run of a job here (or, `everywhere`, on every instance of a fleet) and waits for them to end.
+    func stopActive(_ name: String, grace: Duration, everywhere: Bool = false) async throws {
+        for id in everywhere ? await unfinishedRuns(of: name) : activeRuns[name] ?? [] {
             _ = try await coordinator.stop(id: id, grace: grace)
         }
     }

@@ -68,6 +68,17 @@ struct FleetEndToEndTests {
         let ran = try await b.run(["job", "trigger", "hello", "--wait"])
         #expect(ran.stdout == "ran on b\n", "\(ran.stderr)")
 
+        // The overlap policy (skip, the default) holds across the fleet: a run going on a refuses a trigger on b.
+        try "#!/bin/sh\nexec sleep 987652\n".write(to: script, atomically: true, encoding: .utf8)
+        #expect(try await a.run(["job", "deploy", "slow", folder.path, "--triggered"]).status == 0)
+        #expect(try await a.run(["job", "trigger", "slow"]).status == 0)
+        let refused = try await b.run(["job", "trigger", "slow"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is already running (run "), "\(refused.stderr)")
+        #expect(try await b.run(["job", "remove", "slow", "--force"]).status == 0)
+        for _ in 0..<60 where processCount(commandLine: "sleep 987652") > 0 { try await Task.sleep(for: .milliseconds(250)) }
+        #expect(processCount(commandLine: "sleep 987652") == 0, "removed through b, its run on a was stopped")
+
         try "#!/bin/sh\necho \"up on $ERRAND_INSTANCE\"\nexec sleep 987653\n".write(to: script, atomically: true, encoding: .utf8)
         #expect(try await b.run(["job", "deploy", "everywhere", folder.path, "--continuous"]).status == 0)
         var locations: [String] = []
