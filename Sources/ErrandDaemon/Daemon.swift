@@ -106,10 +106,10 @@ public struct Daemon {
             fleet: fleet
         ).addRoutes(to: routes)
         router = MethodCheckingRouter(routes)
-        // The fleet member last: it stops first, so the instance shows `leaving` while its runs are stopped.
+        // The fleet member first: it stops last, heartbeating (as `leaving`) while the runs are stopped.
         services =
-            [coordinator, jobs, SessionSweeper(sessions: sessionService, interval: configuration.host.sessionSweepInterval)]
-            + (fleet.map { [$0] } ?? [])
+            (fleet.map { [$0] } ?? [])
+            + [coordinator, jobs, SessionSweeper(sessions: sessionService, interval: configuration.host.sessionSweepInterval)]
     }
 
     /// The pre-start steps, in order: ``FleetMember/join()`` on a shared store, ``RunCoordinator/recover()`` (runs the last daemon left behind), then

@@ -10,6 +10,9 @@ import ServiceLifecycle
 /// what changes in other instances' runs into local events, so `wait`, `receive --wait`, long polls and SSE here
 /// follow runs that run elsewhere. Nothing depends on another daemon's HTTP: the store is the only channel.
 ///
+/// It is the first of the daemon's services, so it stops last: it heartbeats (as `leaving`) while the job host
+/// and the coordinator stop the runs, then marks the instance `dead` and releases what it held.
+///
 /// An instance that learns from a heartbeat that it was declared dead (it was paused or cut off for longer than
 /// ``FleetTiming/deadAfter``) has had its runs failed by another instance: it stops (the service throws), and the
 /// daemon exits rather than run on as a ghost.
@@ -26,6 +29,15 @@ public actor FleetMember: Service {
     private var lastBeat: Date
     /// What other instances' runs looked like at the last look (state and output count).
     private var seen: [Int64: RunActivity] = [:]
+    /// Marked `leaving` in the store (the daemon is shutting down).
+    private var leaving = false
+    /// The watch loop waiting for its next poll, and whether a notice came while it was not waiting.
+    private var pausing: CheckedContinuation<Void, Never>?
+    private var nudged = false
+    /// Runs of this instance changed since the last notice sent.
+    private var changed = false
+    private let changes: AsyncStream<Void>
+    private let change: AsyncStream<Void>.Continuation
 
     public init(
         store: any FleetStore, coordinator: RunCoordinator, jobs: JobHost, identity: InstanceRecord, clock: any HostClock,
@@ -39,7 +51,11 @@ public actor FleetMember: Service {
         self.timing = coordinator.configuration.fleet
         self.logger = logger
         self.lastBeat = clock.now
+        (changes, change) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
+
+    /// Wake-ups through the store, when it has them (PostgreSQL's LISTEN/NOTIFY).
+    nonisolated var notifier: (any FleetNotifier)? { store as? any FleetNotifier }
 
     /// Registers this instance (refused when a live daemon elsewhere has its name). Before recovery and loading.
     public func join() async throws {
@@ -49,22 +65,21 @@ public actor FleetMember: Service {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.beatLoop() }
                 group.addTask { await self.watchLoop() }
+                if self.notifier != nil {
+                    group.addTask { await self.listenLoop() }
+                    group.addTask { await self.noteLocalChanges() }
+                    group.addTask { await self.announceLoop() }
+                }
                 try await group.next()
                 group.cancelAll()
             }
-        } onGracefulShutdown: {
-            Task { await self.leaving() }
         }
-        // Stopped: the runs were stopped by the coordinator (it stops after this service); the name is free.
+        // Stopped: the runs were stopped before (the coordinator stops before this service); the name is free.
         try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: true)
-    }
-
-    private func leaving() async {
-        try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: false)
     }
 
     /// Heartbeat, leases, dead instances, jobs: every ``FleetTiming/heartbeat`` until cancelled.
@@ -89,6 +104,11 @@ public actor FleetMember: Service {
             }
             lastBeat = began
             await jobs.leasesHeld(held, asOf: began)
+            if !leaving, await !coordinator.isAcceptingRuns {
+                // The daemon is shutting down: its runs are being stopped.
+                leaving = true
+                try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: false)
+            }
         } catch let error as ErrandError where error.code != .unavailable || !error.message.hasPrefix("instance") {
             // The store did not answer: past fenceAfter without a heartbeat, singletons stop before anyone
             // could take their leases over.
@@ -112,7 +132,84 @@ public actor FleetMember: Service {
     private func watchLoop() async {
         while !Task.isCancelled {
             await watch()
-            do { try await clock.sleep(for: timing.watch) } catch { return }
+            await pause()
+        }
+    }
+
+    /// Until the next poll, or sooner when another instance says something changed (``wake()``).
+    private func pause() async {
+        if nudged {
+            nudged = false
+            return
+        }
+        let (clock, interval) = (self.clock, timing.watch)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await clock.sleep(for: interval) } catch { return }
+                await self.wake()
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { pausing = $0 }
+            } onCancel: {
+                Task { await self.wake() }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func wake() {
+        if let pausing {
+            self.pausing = nil
+            pausing.resume()
+        } else {
+            nudged = true
+        }
+    }
+
+    // MARK: - Notices (LISTEN/NOTIFY): wake-ups only, never needed for correctness
+
+    /// Listens for other instances' notices; after a lost connection, listens again (and looks at once: notices
+    /// sent meanwhile are lost).
+    private func listenLoop() async {
+        guard let notifier else { return }
+        while !Task.isCancelled {
+            do {
+                try await notifier.listen { notice in await self.heard(notice) }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("fleet notices: listening again after \(error)")
+            }
+            wake()
+            do { try await clock.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    private func heard(_ notice: FleetNotice) async {
+        guard notice.sender != identity.name else { return }
+        switch notice.topic {
+        case .jobs: await jobs.reconcile()
+        case .lease: await jobs.leaseReleased()
+        case .runs, .stop, .claim: wake()
+        }
+    }
+
+    /// Notes changes of this instance's own runs (events of runs it does not watch for others).
+    private func noteLocalChanges() async {
+        for await event in coordinator.hub.subscribe() where seen[event.runID] == nil {
+            if !changed {
+                changed = true
+                change.yield()
+            }
+        }
+    }
+
+    /// At most one notice of changed runs per 50 ms, sent after the changes were stored.
+    private func announceLoop() async {
+        guard let notifier else { return }
+        for await _ in changes {
+            do { try await clock.sleep(for: .milliseconds(50)) } catch { return }
+            changed = false
+            try? await notifier.notify(FleetNotice(sender: identity.name, topic: .runs))
         }
     }
 

@@ -22,6 +22,7 @@ extension JobHost {
             job.record.enabled = true
             try await store.saveJob(job.record)
             jobs[name] = job
+            await announce(.jobs)
         }
         await activate(job, catchUp: false)
         return try await view(of: job)
@@ -43,6 +44,7 @@ extension JobHost {
             job.record.enabled = false
             try await store.saveJob(job.record)
             jobs[name] = job
+            await announce(.jobs)
         }
         if job.kind == .scheduled {
             agenda.remove(name)
@@ -166,7 +168,7 @@ extension JobHost {
         }
     }
 
-    private func endBackoff(_ name: String, slept: Bool) {
+    func endBackoff(_ name: String, slept: Bool) {
         supervisors[name]?.loop?.backoff?.resume(returning: slept)
         supervisors[name]?.loop?.backoff = nil
     }

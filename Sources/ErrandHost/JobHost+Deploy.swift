@@ -171,6 +171,7 @@ extension JobHost {
         let job = DeployedJob(record: record)
         jobs[name.rawValue] = job
         logger.info("job '\(name)' deployed (\(checked.kind.name), package \(package.digest.prefix(12)))")
+        await announce(.jobs)
         await switchOver(from: previous, to: job)
         return try await view(of: job)
     }

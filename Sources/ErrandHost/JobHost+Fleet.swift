@@ -30,12 +30,12 @@ extension JobHost {
         }
         for record in records {
             let previous = jobs[record.name]
-            guard previous?.record != record else { continue }
+            guard previous.map({ !Self.sameContent($0.record, record) }) ?? true else { continue }
             let job = DeployedJob(record: record)
             jobs[record.name] = job
             if var previous, previous.record.enabled != record.enabled {
                 previous.record.enabled = record.enabled
-                if previous.record == record {
+                if Self.sameContent(previous.record, record) {
                     logger.info("job '\(record.name)' \(record.enabled ? "started" : "stopped") through another instance")
                     await record.enabled ? activate(job, catchUp: false) : deactivate(job)
                     continue
@@ -44,6 +44,14 @@ extension JobHost {
             logger.info("job '\(record.name)' \(previous == nil ? "deployed" : "changed") through another instance")
             await switchOver(from: previous, to: job)
         }
+    }
+
+    /// Whether two versions of a job record run the same way (its times, kept by the store at its own precision,
+    /// do not count): a job deployed here is not taken for one changed elsewhere.
+    static func sameContent(_ one: JobRecord, _ other: JobRecord) -> Bool {
+        one.name == other.name && one.kind == other.kind && one.packageDigest == other.packageDigest
+            && one.entryPoint == other.entryPoint && one.settings == other.settings && one.enabled == other.enabled
+            && one.packageRoot == other.packageRoot
     }
 
     /// Reconciles when `name` is not known here: it may have been deployed through another instance a moment ago.
@@ -121,6 +129,20 @@ extension JobHost {
     func releaseLease(of name: String) async {
         guard leasesTaken.removeValue(forKey: name) != nil, let fleet else { return }
         try? await fleet.releaseLease(Self.leaseName(of: name), holder: coordinator.configuration.instanceName)
+        await announce(.lease)
+    }
+
+    /// Another instance released a lease: singletons waiting for one ask now rather than at their next try.
+    public func leaseReleased() {
+        for (name, supervision) in supervisors where supervision.phase == .inactive {
+            endBackoff(name, slept: true)
+        }
+    }
+
+    /// Tells the other instances of a fleet (best effort: they also look at every heartbeat).
+    func announce(_ topic: FleetNotice.Topic) async {
+        guard fleet != nil, let notifier = store as? any FleetNotifier else { return }
+        try? await notifier.notify(FleetNotice(sender: coordinator.configuration.instanceName, topic: topic))
     }
 
     /// After a heartbeat that began at `asOf`: the leases this instance still holds. A singleton whose lease is not

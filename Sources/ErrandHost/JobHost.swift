@@ -462,6 +462,7 @@ public actor JobHost: Service {
             coordinator.hub.publish(.state(runID: run.id, state: nil))
         }
         try await store.deleteJob(named: name)
+        await announce(.jobs)
         if let jobName = JobName(rawValue: name) { try? packages.deactivate(jobName) }
         try? FileManager.default.removeItem(at: configuration.jobsDirectory.appendingPathComponent(name))
         logger.info("job '\(name)' removed")

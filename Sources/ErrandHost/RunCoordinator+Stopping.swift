@@ -34,9 +34,17 @@ extension RunCoordinator {
         guard !run.state.isFinished else { return false }
         // Another instance of the fleet runs it: the stop is asked through the store, and that instance stops it.
         if store.isShared, run.location != configuration.instanceName, let fleet = store as? any FleetStore {
-            return try await fleet.requestStop(runID: id, grace: grace.seconds)
+            let asked = try await fleet.requestStop(runID: id, grace: grace.seconds)
+            await announce(.stop)
+            return asked
         }
         return true
+    }
+
+    /// Wakes the other instances of a fleet (best effort: they poll anyway).
+    func announce(_ topic: FleetNotice.Topic) async {
+        guard store.isShared, let notifier = store as? any FleetNotifier else { return }
+        try? await notifier.notify(FleetNotice(sender: configuration.instanceName, topic: topic))
     }
 
     /// A stop another instance asked through the store for a run of this one (see ``FleetMember``).

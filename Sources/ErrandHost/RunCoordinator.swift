@@ -242,6 +242,7 @@ public actor RunCoordinator: Service {
         new.awaitingClaim = true
         let run = try await store.createRun(new)
         hub.publish(.state(runID: run.id, state: run.state))
+        await announce(.claim)
         return run
     }
 
@@ -253,6 +254,9 @@ public actor RunCoordinator: Service {
         }
         dispatch()
     }
+
+    /// False once the daemon shuts down (runs are being stopped; none are started).
+    public var isAcceptingRuns: Bool { acceptingRuns }
 
     /// How many runs this instance may claim now: free slots of the default throttle group, none while shutting down.
     public var claimCapacity: Int {

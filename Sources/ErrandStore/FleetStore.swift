@@ -67,3 +67,45 @@ public protocol FleetStore: Sendable {
     /// Runs of other instances that are unfinished or ended within `window`, for waking local waiters.
     func activity(excludingInstance instance: String, window: Duration) async throws -> [RunActivity]
 }
+
+/// A wake-up between the instances of a fleet (PostgreSQL's NOTIFY): a hint that something changed, never the
+/// change itself. At most once and best effort: every instance also polls, so nothing depends on one arriving.
+public struct FleetNotice: Sendable, Equatable {
+    public enum Topic: String, Sendable {
+        /// Runs of the sender changed state or have new output.
+        case runs
+        /// A stop was asked of a run of another instance.
+        case stop
+        /// A run waits to be claimed.
+        case claim
+        /// A job was deployed, changed, started, stopped or removed.
+        case jobs
+        /// A lease was released.
+        case lease
+    }
+
+    public var sender: String
+    public var topic: Topic
+
+    public init(sender: String, topic: Topic) {
+        self.sender = sender
+        self.topic = topic
+    }
+
+    /// `sender|topic`, the notification's payload.
+    public var payload: String { "\(sender)|\(topic.rawValue)" }
+
+    public init?(payload: String) {
+        guard let bar = payload.lastIndex(of: "|"), let topic = Topic(rawValue: String(payload[payload.index(after: bar)...]))
+        else { return nil }
+        self.init(sender: String(payload[..<bar]), topic: topic)
+    }
+}
+
+/// How the instances of a fleet wake each other (PostgreSQL's LISTEN/NOTIFY).
+public protocol FleetNotifier: Sendable {
+    /// Tells every listening instance (best effort).
+    func notify(_ notice: FleetNotice) async throws
+    /// Calls `heard` with every notice until cancelled; throws when the connection is lost (listen again).
+    func listen(_ heard: @escaping @Sendable (FleetNotice) async -> Void) async throws
+}

@@ -53,6 +53,13 @@ struct FleetEndToEndTests {
         #expect(stopped.status == 0, "\(stopped.stderr)")
         #expect(try await a.get(long).state == .stopped)
         #expect(processCount(commandLine: "sleep 987654") == 0)
+
+        // A graceful stop ends the daemon (its fleet member stops last) and leaves the instance dead, not silent.
+        await b.stopAndWait()
+        let after = try JSONCoding.decoder().decode(
+            [InstanceRecord].self, from: Data(try await a.run(["instance", "list", "--json"]).stdout.utf8))
+        #expect(after.first { $0.name == "b" }?.state == .dead)
+        #expect(after.first { $0.name == "a" }?.state == .alive)
     }
 
     @Test("a job deployed through one instance is triggered through the other; a continuous job runs on both")

@@ -204,3 +204,23 @@ extension PostgresStore: FleetStore {
         return binds
     }
 }
+
+/// LISTEN/NOTIFY on one channel: one held connection per listening instance (from the pool), NOTIFY sent after
+/// the change it announces has committed.
+extension PostgresStore: FleetNotifier {
+    static let channel = "errand_fleet"
+
+    public func notify(_ notice: FleetNotice) async throws {
+        try await query("SELECT pg_notify(\(Self.channel), \(notice.payload))")
+    }
+
+    public func listen(_ heard: @escaping @Sendable (FleetNotice) async -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.channel) { notifications in
+                for try await notification in notifications {
+                    if let notice = FleetNotice(payload: notification.payload) { await heard(notice) }
+                }
+            }
+        }
+    }
+}
