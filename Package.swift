@@ -239,7 +239,7 @@ let package = Package(
         // Drives the real `errand` binary against a real daemon and real processes.
         .testTarget(
             name: "ErrandEndToEndTests",
-            dependencies: ["ErrandCore", "ErrandTestSupport", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: ["ErrandCore", "ErrandStore", "ErrandTestSupport", .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
     ]

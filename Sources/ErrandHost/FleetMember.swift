@@ -85,8 +85,10 @@ public actor FleetMember: Service {
     /// Heartbeat, leases, dead instances, jobs: every ``FleetTiming/heartbeat`` until cancelled.
     private func beatLoop() async throws {
         while !Task.isCancelled {
+            // Every heartbeat interval from the start of the last one, however long the beat's work took.
+            let next = clock.now.addingTimeInterval(timing.heartbeat.seconds)
             try await beat()
-            do { try await clock.sleep(for: timing.heartbeat) } catch { return }
+            do { try await clock.sleep(until: next) } catch { return }
         }
     }
 
@@ -119,8 +121,14 @@ public actor FleetMember: Service {
             return
         }
         do {
-            for name in try await store.reapInstances(deadAfter: timing.deadAfter, by: identity.name) {
+            let dead = try await store.reapInstances(deadAfter: timing.deadAfter, by: identity.name)
+            for name in dead {
                 logger.warning("instance '\(name)' stopped heartbeating: declared dead, its unfinished runs failed")
+            }
+            if !dead.isEmpty {
+                // Their leases are free: singletons waiting here ask now, and the others are told.
+                await jobs.leaseReleased()
+                try? await notifier?.notify(FleetNotice(sender: identity.name, topic: .lease))
             }
         } catch {
             logger.warning("could not look for dead instances: \(error)")

@@ -109,6 +109,8 @@ extension JobHost {
     /// instance must hold (taken here when free).
     func mayRun(_ job: DeployedJob) async -> Bool {
         guard job.settings.isSingleton, let fleet else { return true }
+        // A daemon shutting down takes no lease: another instance will.
+        guard !shuttingDown else { return false }
         let lease = Self.leaseName(of: job.name)
         let taken = now()
         do {

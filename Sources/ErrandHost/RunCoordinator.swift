@@ -174,7 +174,20 @@ public actor RunCoordinator: Service {
                 logger.warning("run \(run.id) recorded Failed: \(reason)")
             }
         }
+        if store.isShared { await killLeftoversOfDeclaredDeath() }
         dispatch()
+    }
+
+    /// A fleet declared this instance's previous process dead (it crashed, or was frozen) and failed its runs in
+    /// the store; their processes may still run on this machine. They are killed now, as a restart after a crash
+    /// kills the leftovers of runs it fails itself.
+    private func killLeftoversOfDeclaredDeath() async {
+        let lately = (try? await store.runs(RunQuery(states: [.failed], newest: 1000))) ?? []
+        for run in lately where run.location == configuration.instanceName && DeclaredDead.isReason(run.reason) {
+            if await Self.killLeftover(of: run) {
+                logger.warning("run \(run.id) was failed when this instance was declared dead; its leftover processes were killed")
+            }
+        }
     }
 
     /// Kills what is left of a dead daemon's run (a /proc scan: done off the actor).

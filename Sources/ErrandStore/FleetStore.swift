@@ -38,8 +38,9 @@ public struct RunActivity: Sendable, Equatable {
 /// - declaring an instance dead fails its unfinished runs with a reason naming it, and frees its leases, in one
 ///   transaction; an instance never declares itself dead, and nobody is declared dead while the database itself
 ///   has been up for less than `deadAfter` (its restart stopped every heartbeat);
-/// - a lease has at most one holder: taken when free, expired, or held by an instance not alive; renewed by its
-///   holder's heartbeats; gone with its holder's death or release.
+/// - a lease has at most one holder: taken when free, expired, or held by a dead instance (a `leaving` one keeps
+///   it until it has stopped what the lease guards and released it); renewed by its holder's heartbeats; gone
+///   with its holder's death or release.
 public protocol FleetStore: Sendable {
     /// Registers (or re-registers) an instance as alive, clearing the leases and stop requests its name held before.
     func register(_ instance: InstanceRecord, deadAfter: Duration) async throws
@@ -108,4 +109,16 @@ public protocol FleetNotifier: Sendable {
     func notify(_ notice: FleetNotice) async throws
     /// Calls `heard` with every notice until cancelled; throws when the connection is lost (listen again).
     func listen(_ heard: @escaping @Sendable (FleetNotice) async -> Void) async throws
+}
+
+/// The reason a run of an instance declared dead ends with (and how to recognise it after a restart, when the
+/// instance kills what its dead predecessor left running).
+public enum DeclaredDead {
+    public static func reason(instance: String, lastHeartbeat: String, reaper: String) -> String {
+        "instance \(instance) stopped heartbeating at \(lastHeartbeat) and \(marker) \(reaper)"
+    }
+
+    public static func isReason(_ reason: String?) -> Bool { reason?.contains(marker) ?? false }
+
+    static let marker = "was declared dead by"
 }

@@ -1,4 +1,5 @@
 import ErrandCore
+import ErrandStore
 import ErrandTestSupport
 import Foundation
 import Testing
@@ -60,6 +61,32 @@ struct FleetEndToEndTests {
             [InstanceRecord].self, from: Data(try await a.run(["instance", "list", "--json"]).stdout.utf8))
         #expect(after.first { $0.name == "b" }?.state == .dead)
         #expect(after.first { $0.name == "a" }?.state == .alive)
+    }
+
+    @Test("a daemon killed and declared dead by its fleet kills, when it restarts, the processes its failed runs left")
+    func leftoversOfDeclaredDeath() async throws {
+        let url = try await TestPostgres.freshDatabase()
+        let a = try Daemon()
+        a.serveArguments = ["--store", url, "--instance", "a"]
+        try await a.start()
+        defer { a.stop() }
+        let id = try await a.start(["sleep", "987651"])
+        #expect(try await a.get(id).state == .running)
+        await a.stopAndWait(SIGKILL)
+        #expect(processCount(commandLine: "sleep 987651") == 1, "a kill -9 leaves the run's process behind")
+        // Another instance declares it dead (at once here, instead of after 10 s of silence).
+        let other = try await PostgresStore.open(url, logger: TestPostgres.logger)
+        try await other.register(
+            InstanceRecord(name: "b", node: "elsewhere", address: "http://b", version: "test", startedAt: Date()),
+            deadAfter: .seconds(60))
+        #expect(try await other.reapInstances(deadAfter: .zero, by: "b") == ["a"])
+        let failed = try #require(try await other.run(id: id))
+        #expect(failed.state == .failed && DeclaredDead.isReason(failed.reason), "\(failed.reason ?? "")")
+        await other.close()
+        try await a.start()
+        for _ in 0..<40 where processCount(commandLine: "sleep 987651") > 0 { try await Task.sleep(for: .milliseconds(250)) }
+        #expect(processCount(commandLine: "sleep 987651") == 0)
+        #expect(try await a.get(id).state == .failed)
     }
 
     @Test("a job deployed through one instance is triggered through the other; a continuous job runs on both")

@@ -115,6 +115,11 @@ struct FleetStoreTests {
         // An expired lease (its holder stopped renewing it) is anyone's.
         #expect(try await two.acquireLease("job:y", holder: "b", leaseTime: .zero))
         #expect(try await one.acquireLease("job:y", holder: "a", leaseTime: .seconds(60)))
+        // A leaving instance keeps its lease until it has stopped what it guards and released it.
+        #expect(try await one.acquireLease("job:z", holder: "a", leaseTime: .seconds(60)))
+        try await one.leave(name: "a", incarnation: a.incarnation, finished: false)
+        #expect(try await one.instances().first { $0.name == "a" }?.state == .leaving)
+        #expect(try await two.acquireLease("job:z", holder: "b", leaseTime: .seconds(60)) == false)
         // A graceful stop releases everything its instance held.
         try await one.leave(name: "a", incarnation: a.incarnation, finished: true)
         #expect(try await two.acquireLease("job:y", holder: "b", leaseTime: .seconds(60)))

@@ -95,7 +95,7 @@ extension PostgresStore: FleetStore {
             var names: [String] = []
             for row in dead {
                 let (name, heartbeat) = try row.decode((String, String).self)
-                let reason = "instance \(name) stopped heartbeating at \(heartbeat) and was declared dead by \(reaper)"
+                let reason = DeclaredDead.reason(instance: name, lastHeartbeat: heartbeat, reaper: reaper)
                 try await connection.query(
                     PostgresQuery(
                         unsafeSQL: """
@@ -126,7 +126,7 @@ extension PostgresStore: FleetStore {
             INSERT INTO leases (name, holder, expires_at) VALUES (\(lease), \(holder), now() + make_interval(secs => \(leaseTime.seconds)))
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE leases.holder = excluded.holder OR leases.expires_at < now()
-                OR NOT EXISTS (SELECT 1 FROM instances WHERE instances.name = leases.holder AND instances.state = 'alive')
+                OR NOT EXISTS (SELECT 1 FROM instances WHERE instances.name = leases.holder AND instances.state <> 'dead')
             RETURNING holder
             """)
         return !rows.isEmpty
