@@ -18,6 +18,7 @@ import capture  # noqa: E402
 import continuous  # noqa: E402
 import dispatch  # noqa: E402
 import fanout  # noqa: E402
+import fleet  # noqa: E402
 import idle  # noqa: E402
 import latency  # noqa: E402
 import perfprofile as profiling  # noqa: E402
@@ -30,14 +31,16 @@ FULL = {"dispatch_runs": 5000, "dispatch_rounds": 3, "latency_runs": 1000, "capt
         "schedules_jobs": 10_000, "schedules_seconds": 180, "schedules_idle_seconds": 30, "schedules_every_second": 0,
         "schedules_in_place": 0, "schedules_deploy_connections": 4, "continuous_trials": 5, "continuous_seconds": 60,
         "fanout_hosts": 4, "fanout_rounds": 20, "fanout_wide": 1000,
-        "stores_dispatch_runs": 3000, "stores_rounds": 3, "stores_latency_runs": 600, "stores_capture_bytes": 1 << 30}
+        "stores_dispatch_runs": 3000, "stores_rounds": 3, "stores_latency_runs": 600, "stores_capture_bytes": 1 << 30,
+        "fleet_failover_trials": 3, "fleet_kills": 10, "fleet_lines": 150, "fleet_stops": 10}
 SMOKE = {"dispatch_runs": 60, "dispatch_rounds": 1, "latency_runs": 20, "capture_bytes": 4 << 20,
          "capture_rounds": 1, "idle_seconds": 2, "api_history": 2000, "api_seconds": 1,
          "schedules_jobs": 20, "schedules_seconds": 4, "schedules_idle_seconds": 1, "schedules_every_second": 1,
          "schedules_in_place": 0, "schedules_deploy_connections": 2, "continuous_trials": 1, "continuous_seconds": 2,
          "fanout_hosts": 2, "fanout_rounds": 2, "fanout_wide": 20,
-         "stores_dispatch_runs": 40, "stores_rounds": 1, "stores_latency_runs": 10, "stores_capture_bytes": 4 << 20}
-WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api", "fanout", "stores")
+         "stores_dispatch_runs": 40, "stores_rounds": 1, "stores_latency_runs": 10, "stores_capture_bytes": 4 << 20,
+         "fleet_failover_trials": 1, "fleet_kills": 1, "fleet_lines": 10, "fleet_stops": 2}
+WORKLOADS = ("dispatch", "latency", "capture", "schedules", "continuous", "idle", "api", "fanout", "stores", "fleet")
 
 
 class Context:
@@ -142,6 +145,9 @@ def main():
     if "stores" in chosen:
         w["stores"] = stores.run(ctx, sizes["stores_dispatch_runs"], sizes["stores_rounds"], sizes["stores_latency_runs"],
                                  sizes["stores_capture_bytes"])
+    if "fleet" in chosen:
+        w["fleet"] = fleet.run(ctx, sizes["fleet_failover_trials"], sizes["fleet_kills"], sizes["fleet_lines"],
+                               sizes["fleet_stops"])
     results["machine"]["load_after"] = os.getloadavg()[0]
     os.makedirs(args.out, exist_ok=True)
     merge_previous(results, os.path.join(args.out, "benchmarks.json"))
