@@ -3,7 +3,7 @@ throwaway PostgreSQL (the cluster of workload 9: Debian's initdb/pg_ctl as the `
 free port), next to one daemon on its own SQLite store, all in one invocation. The fleet's timings are the
 daemon's defaults: a heartbeat every 2 s, an instance silent for 10 s is declared dead by another one, a lease
 lasts 15 s, and instances look at each other's runs (output, states, stop requests) every 200 ms through the
-store (no LISTEN/NOTIFY yet).
+store, woken sooner by LISTEN/NOTIFY.
 
 1. Output across instances: one run on `a` prints `lines` lines, each with its own CLOCK_REALTIME just before
    the write, at random intervals of 0.1–0.3 s; it is received at the same time through `b` (reader `cross`)

@@ -347,8 +347,8 @@ def section_fleet(d):
         "127.0.0.1, default settings, fsync on), next to one daemon on its own SQLite store, all in one invocation. "
         "The fleet's timings are the daemon's defaults: a heartbeat every 2 s, an instance silent for 10 s is "
         "declared dead by another one, a singleton's lease lasts 15 s, and each instance looks at the other "
-        "instances' runs and at stops asked of it every 200 ms through the store (there is no LISTEN/NOTIFY yet, "
-        "so every cross-instance figure below is a polling figure).", "",
+        "instances' runs and at stops asked of it every 200 ms through the store, sooner when another instance's "
+        "NOTIFY says something changed (at most one notice of changed runs per 50 ms per instance).", "",
         f"**Disruptions** (one sequence, under a one-second schedule): {d['failover_trials']} SIGKILL(s) of the "
         f"holder of a singleton continuous job (`is_singleton: true`, `exec sleep`), then {d['failover_trials']} "
         f"SIGTERM(s) of its holder, then {max(d['kills'] - d['failover_trials'], 0)} SIGKILL(s) of a randomly chosen "
