@@ -102,6 +102,7 @@ public actor FleetMember: Service {
                     "instance '\(identity.name)' was declared dead by the fleet (no heartbeat for \(timing.deadAfter)); its runs were failed elsewhere: stopping"
                 )
                 await jobs.leasesHeld([], asOf: clock.now)
+                await coordinator.killEverything()
                 throw ErrandError(.unavailable, "instance '\(identity.name)' was declared dead by the fleet")
             }
             lastBeat = began

@@ -268,6 +268,20 @@ public actor RunCoordinator: Service {
         dispatch()
     }
 
+    /// This instance was declared dead by its fleet (it was frozen or cut off): its runs were failed in the store
+    /// already and may run again elsewhere, so each one still going here is killed now (no grace), and no run
+    /// starts any more.
+    public func killEverything() async {
+        acceptingRuns = false
+        let ids = tracked.filter { $0.value.lifecycle.phase != .queued }.keys
+        if !ids.isEmpty { logger.warning("killing \(ids.count) run(s): this instance was declared dead") }
+        await withTaskGroup(of: Void.self) { group in
+            for id in ids {
+                group.addTask { _ = try? await self.stop(id: id, grace: .zero, cause: .shutdown) }
+            }
+        }
+    }
+
     /// False once the daemon shuts down (runs are being stopped; none are started).
     public var isAcceptingRuns: Bool { acceptingRuns }
 

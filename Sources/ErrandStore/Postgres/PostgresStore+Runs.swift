@@ -29,6 +29,7 @@ extension PostgresStore {
         try await query(try PostgresRunRows.select(runQuery)).map(PostgresRunRows.decode)
     }
 
+    @discardableResult
     public func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool {
         var binds = PostgresBindings()
         var sets: [String] = []

@@ -111,6 +111,7 @@ public final class SQLiteStore: StoreEngine {
         return try await read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteRunRows.decode) }
     }
 
+    @discardableResult
     public func updateRun(id: Int64, _ update: RunUpdate) async throws -> Bool {
         try await write { db in
             var sets: [String] = []
