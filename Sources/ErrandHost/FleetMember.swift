@@ -260,14 +260,3 @@ extension FleetMember {
         try await store.instances()
     }
 }
-
-extension RunCoordinator {
-    /// A daemon of its own as the one instance there is (what `GET /api/v1/instances` shows without a fleet).
-    public func instanceAlone() async throws -> InstanceRecord {
-        let unfinished = try await store.runs(RunQuery(states: RunState.allCases.filter { !$0.isFinished }))
-        return InstanceRecord(
-            name: configuration.instanceName, incarnation: "", node: ProcessInfo.processInfo.hostName, address: "",
-            version: ErrandVersion.current, startedAt: startedAt, lastHeartbeat: now(), state: .alive,
-            runningRuns: unfinished.filter { !$0.isFanOutChild || $0.location == configuration.instanceName }.count)
-    }
-}

@@ -41,23 +41,6 @@ extension RunCoordinator {
         return true
     }
 
-    /// Wakes the other instances of a fleet (best effort: they poll anyway).
-    func announce(_ topic: FleetNotice.Topic) async {
-        guard store.isShared, let notifier = store as? any FleetNotifier else { return }
-        try? await notifier.notify(FleetNotice(sender: configuration.instanceName, topic: topic))
-    }
-
-    /// A stop another instance asked through the store for a run of this one (see ``FleetMember``).
-    public func stopAsked(_ request: StopRequest) async {
-        guard tracked[request.runID] != nil else { return }
-        let grace = request.grace.map { Duration.seconds($0) } ?? stopGrace(of: request.runID)
-        do {
-            try await handle(request.runID, .stopAsked(.user, grace: grace, at: now()))
-        } catch {
-            logger.error("could not stop run \(request.runID) as another instance asked: \(error)")
-        }
-    }
-
     /// Deletes a finished run and its output (a fan-out parent with its children). An unfinished run
     /// is refused unless `force`, which stops it first.
     public func remove(id: Int64, force: Bool) async throws {

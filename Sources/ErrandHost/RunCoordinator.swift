@@ -139,7 +139,7 @@ public actor RunCoordinator: Service {
     }
 
     /// Queues a created or recovered run behind its throttle group, or holds it until its not-before time.
-    private func enqueue(_ run: Run) {
+    func enqueue(_ run: Run) {
         if let due = run.notBefore, due > now() {
             holdQueue.yield((run.id, due))
         } else {
@@ -178,20 +178,8 @@ public actor RunCoordinator: Service {
         dispatch()
     }
 
-    /// A fleet declared this instance's previous process dead (it crashed, or was frozen) and failed its runs in
-    /// the store; their processes may still run on this machine. They are killed now, as a restart after a crash
-    /// kills the leftovers of runs it fails itself.
-    private func killLeftoversOfDeclaredDeath() async {
-        let lately = (try? await store.runs(RunQuery(states: [.failed], newest: 1000))) ?? []
-        for run in lately where run.location == configuration.instanceName && DeclaredDead.isReason(run.reason) {
-            if await Self.killLeftover(of: run) {
-                logger.warning("run \(run.id) was failed when this instance was declared dead; its leftover processes were killed")
-            }
-        }
-    }
-
     /// Kills what is left of a dead daemon's run (a /proc scan: done off the actor).
-    private nonisolated static func killLeftover(of run: Run) async -> Bool {
+    nonisolated static func killLeftover(of run: Run) async -> Bool {
         guard let pid = run.pid, let leftover = ProcessGroup.leftover(pid: pid, runID: run.id) else { return false }
         leftover.send(SIGKILL)
         return true
@@ -227,69 +215,6 @@ public actor RunCoordinator: Service {
             throttleLimit: request.throttleLimit)
         // Without a tick the run is always created.
         return try await start(plan)!
-    }
-
-    /// A run for another instance of the fleet (`--instance NAME`), or for the first with a free slot (`any`):
-    /// stored `NotStarted` for it to claim; its command is checked there, where it runs.
-    private func startElsewhere(
-        _ request: RunRequest, on target: String, environment: [String: String], runAs: String?, trigger: TriggerKind
-    ) async throws -> Run {
-        guard store.isShared, let fleet = store as? any FleetStore else {
-            throw ErrandError.badRequest(
-                "instance '\(target)': this daemon is not part of a fleet (its store is not shared), so its runs run here; leave out --instance"
-            )
-        }
-        if target != InstanceRecord.anyInstance {
-            let alive = try await fleet.instances().contains { $0.name == target && $0.state == .alive }
-            guard alive else {
-                throw ErrandError.notFound("no live instance named '\(target)' in the fleet (see errand instance list)")
-            }
-        }
-        if let session = request.session, try await store.session(named: session) == nil {
-            throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
-        }
-        var new = NewRun(
-            name: request.name, argv: request.argv, workingDirectory: request.workingDirectory, environment: environment,
-            throttleGroup: request.throttleGroup ?? ThrottleGroup.default, timeout: request.timeout, instance: target,
-            trigger: trigger, createdAt: now(), session: request.session, runAs: runAs)
-        new.awaitingClaim = true
-        let run = try await store.createRun(new)
-        hub.publish(.state(runID: run.id, state: run.state))
-        await announce(.claim)
-        return run
-    }
-
-    /// Runs this instance claimed from the fleet's queue (see ``FleetMember``): queued here as if started here.
-    public func adopt(_ runs: [Run]) {
-        for run in runs where tracked[run.id] == nil {
-            tracked[run.id] = TrackedRun(run: run)
-            enqueue(run)
-        }
-        dispatch()
-    }
-
-    /// This instance was declared dead by its fleet (it was frozen or cut off): its runs were failed in the store
-    /// already and may run again elsewhere, so each one still going here is killed now (no grace), and no run
-    /// starts any more.
-    public func killEverything() async {
-        acceptingRuns = false
-        let ids = tracked.filter { $0.value.lifecycle.phase != .queued }.keys
-        if !ids.isEmpty { logger.warning("killing \(ids.count) run(s): this instance was declared dead") }
-        await withTaskGroup(of: Void.self) { group in
-            for id in ids {
-                group.addTask { _ = try? await self.stop(id: id, grace: .zero, cause: .shutdown) }
-            }
-        }
-    }
-
-    /// False once the daemon shuts down (runs are being stopped; none are started).
-    public var isAcceptingRuns: Bool { acceptingRuns }
-
-    /// How many runs this instance may claim now: free slots of the default throttle group, none while shutting down.
-    public var claimCapacity: Int {
-        guard acceptingRuns else { return 0 }
-        let group = ThrottleGroup.default
-        return max(0, throttle.limit(of: group) - throttle.runningCount(of: group) - throttle.queuedCount(of: group))
     }
 
     /// What the run is told: the caller's environment, else the daemon's, or, for a run as another user, a

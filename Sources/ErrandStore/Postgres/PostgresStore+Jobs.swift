@@ -6,6 +6,16 @@ extension PostgresStore {
     /// The unique index on `lower(name)` is the arbiter: saving `Report` over `report` updates `report`, whose
     /// name (first spelling) and `created_at` stay, also when several instances save at once.
     public func saveJob(_ job: JobRecord) async throws {
+        // Two first saves of one name at once: the loser of the race hits the primary key, not the arbiter index
+        // (PostgreSQL checks only the arbiter), and its second try finds the row and updates it.
+        do {
+            try await insertOrUpdate(job)
+        } catch let error as ErrandError where error.code == .conflict {
+            try await insertOrUpdate(job)
+        }
+    }
+
+    private func insertOrUpdate(_ job: JobRecord) async throws {
         let entryPoint = try StoreJSON.encode(job.entryPoint)
         try await query(
             """
