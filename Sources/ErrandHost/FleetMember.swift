@@ -95,31 +95,32 @@ public actor FleetMember: Service {
     /// One heartbeat and what follows it. Throws when this instance was declared dead.
     func beat() async throws {
         let began = clock.now
+        let held: Set<String>?
         do {
-            guard let held = try await store.heartbeat(name: identity.name, incarnation: identity.incarnation, leaseTime: timing.leaseTime)
-            else {
-                logger.critical(
-                    "instance '\(identity.name)' was declared dead by the fleet (no heartbeat for \(timing.deadAfter)); its runs were failed elsewhere: stopping"
-                )
-                await jobs.leasesHeld([], asOf: clock.now)
-                await coordinator.killEverything()
-                throw ErrandError(.unavailable, "instance '\(identity.name)' was declared dead by the fleet")
-            }
-            lastBeat = began
-            await jobs.leasesHeld(held, asOf: began)
-            if !leaving, await !coordinator.isAcceptingRuns {
-                // The daemon is shutting down: its runs are being stopped.
-                leaving = true
-                try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: false)
-            }
-        } catch let error as ErrandError where error.code != .unavailable || !error.message.hasPrefix("instance") {
+            held = try await store.heartbeat(name: identity.name, incarnation: identity.incarnation, leaseTime: timing.leaseTime)
+        } catch {
             // The store did not answer: past fenceAfter without a heartbeat, singletons stop before anyone
             // could take their leases over.
-            logger.warning("heartbeat failed: \(error.message)")
+            logger.warning("heartbeat failed: \(error)")
             if clock.now.timeIntervalSince(lastBeat) > timing.fenceAfter.seconds {
                 await jobs.leasesHeld([], asOf: clock.now)
             }
             return
+        }
+        guard let held else {
+            logger.critical(
+                "instance '\(identity.name)' was declared dead by the fleet (no heartbeat for \(timing.deadAfter)); its runs were failed elsewhere: stopping"
+            )
+            await jobs.leasesHeld([], asOf: clock.now)
+            await coordinator.killEverything()
+            throw ErrandError(.unavailable, "instance '\(identity.name)' was declared dead by the fleet")
+        }
+        lastBeat = began
+        await jobs.leasesHeld(held, asOf: began)
+        if !leaving, await !coordinator.isAcceptingRuns {
+            // The daemon is shutting down: its runs are being stopped.
+            leaving = true
+            try? await store.leave(name: identity.name, incarnation: identity.incarnation, finished: false)
         }
         do {
             let dead = try await store.reapInstances(deadAfter: timing.deadAfter, by: identity.name)

@@ -46,17 +46,7 @@ extension JobHost {
             jobs[name] = job
             await announce(.jobs)
         }
-        if job.kind == .scheduled {
-            agenda.remove(name)
-            agendaDidChange()
-        } else if var supervision = supervisors[name] {
-            supervision.phase = .stopping
-            supervisors[name] = supervision
-            cancelSupervisor(name)
-            try await stopActive(name, grace: job.settings.stoppingWaitTime(for: .continuous))
-            await supervisorExit(name)
-            supervisors[name] = nil
-        }
+        await deactivate(job)
         return try await view(of: job)
     }
 

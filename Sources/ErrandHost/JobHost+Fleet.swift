@@ -72,8 +72,9 @@ extension JobHost {
         await releaseLease(of: name)
     }
 
-    /// A continuous or scheduled job stopped through another instance, as ``disable(_:)`` does here.
-    private func deactivate(_ job: DeployedJob) async {
+    /// Stops what a disabled job runs here: its schedule, or its continuous run (shutdown file, SIGTERM, then
+    /// SIGKILL after `stopping_wait_time`). ``disable(_:)`` and a disable through another instance end here.
+    func deactivate(_ job: DeployedJob) async {
         if job.kind == .scheduled {
             agenda.remove(job.name)
             agendaDidChange()

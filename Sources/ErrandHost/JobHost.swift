@@ -173,7 +173,6 @@ public actor JobHost: Service {
     // MARK: - Reading
 
     public func list() async throws -> [JobView] {
-        await reconcile()
         let latest = try await store.latestRunOfEachJob()
         return jobs.values.sorted(by: { $0.name < $1.name }).map { view(of: $0, latestRun: latest[$0.name]) }
     }

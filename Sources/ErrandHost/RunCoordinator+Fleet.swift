@@ -23,9 +23,6 @@ extension RunCoordinator {
                 throw ErrandError.notFound("no live instance named '\(target)' in the fleet (see errand instance list)")
             }
         }
-        if let session = request.session, try await store.session(named: session) == nil {
-            throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
-        }
         var new = NewRun(
             name: request.name, argv: request.argv, workingDirectory: request.workingDirectory, environment: environment,
             throttleGroup: request.throttleGroup ?? ThrottleGroup.default, timeout: request.timeout, instance: target,
@@ -105,6 +102,6 @@ extension RunCoordinator {
         return InstanceRecord(
             name: configuration.instanceName, incarnation: "", node: ProcessInfo.processInfo.hostName, address: "",
             version: ErrandVersion.current, startedAt: startedAt, lastHeartbeat: now(), state: .alive,
-            runningRuns: unfinished.filter { !$0.isFanOutChild || $0.location == configuration.instanceName }.count)
+            runningRuns: unfinished.filter { !$0.isFanOutChild }.count)
     }
 }

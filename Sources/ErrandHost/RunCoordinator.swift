@@ -199,13 +199,13 @@ public actor RunCoordinator: Service {
         guard acceptingRuns else { throw ErrandError(.unavailable, "the daemon is shutting down; try again shortly") }
         let runAs = configuration.runAs.defaultUser
         let environment = try await Self.environment(of: request, runAs: runAs)
+        if let session = request.session, try await store.session(named: session) == nil {
+            throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
+        }
         if let target = request.instance, target != configuration.instanceName {
             return try await startElsewhere(request, on: target, environment: environment, runAs: runAs, trigger: trigger)
         }
         try await Self.checkCommand(request, environment: environment)
-        if let session = request.session, try await store.session(named: session) == nil {
-            throw ErrandError.notFound("no session named '\(session)'; create it with `errand session new \(session)`")
-        }
         let plan = RunPlan(
             run: NewRun(
                 name: request.name, argv: request.argv, workingDirectory: request.workingDirectory,
